@@ -1,0 +1,1 @@
+"""The `chainwatch` command line (Typer + Rich): a thin adapter over the domain functions."""

@@ -1,0 +1,76 @@
+"""Entry point of the `chainwatch` command.
+
+Command groups live in their own modules and register themselves here. A ChainwatchError raised
+anywhere becomes one clear line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from chainwatch import __version__
+from chainwatch.cli.output import err_console
+from chainwatch.errors import ChainwatchError
+
+app = typer.Typer(
+    name="chainwatch",
+    help="chainwatch — 产业链供应链安全监测与企业服务平台 (supply-chain monitoring for industry "
+    "departments).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"chainwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                        help="Print the version and exit.")) -> None:
+    """chainwatch: chain atlas, risk lists, monitoring and enterprise services."""
+
+
+def _register() -> None:
+    from chainwatch.cli import commands
+
+    commands.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except ChainwatchError as exc:
+        err_console.print(f"[bold red]错误 / error:[/] {exc.message}", highlight=False)
+        for detail in exc.errors[:20]:
+            err_console.print(f"  • {detail}", highlight=False)
+        if len(exc.errors) > 20:
+            err_console.print(f"  … and {len(exc.errors) - 20} more", highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click usage errors come through here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
+
+
+if __name__ == "__main__":
+    main()

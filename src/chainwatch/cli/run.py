@@ -1,0 +1,39 @@
+"""`chainwatch run [STAGE...]`: run the pipeline, or chosen stages of it."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+
+from chainwatch.cli.output import console, print_json, progress_bar
+from chainwatch.pipeline import select, stage_names
+from chainwatch.store.db import ensure_database
+
+
+def run(
+    stages: list[str] = typer.Argument(None, help="Stages to run (default: all, in order)."),
+    engine: str = typer.Option("duckdb", "--engine", help="Compute engine: duckdb."),
+    json_: bool = typer.Option(False, "--json", help="Print the summaries as JSON."),
+) -> None:
+    """Run pipeline stages (links → atlas → risk → monitor, as far as they exist)."""
+    ensure_database()
+    chosen = select(stages)
+    summaries = {}
+    with progress_bar("pipeline", total=len(chosen)) as advance:
+        for stage in chosen:
+            advance(0, description=f"{stage.name}: {stage.label}")
+            started = time.perf_counter()
+            summary = stage.run(engine)
+            summary["seconds"] = round(time.perf_counter() - started, 2)
+            summaries[stage.name] = summary
+            advance(1)
+    if json_:
+        print_json(summaries)
+        return
+    for name, summary in summaries.items():
+        details = ", ".join(f"{k}={v}" for k, v in summary.items() if k != "path")
+        console.print(f"[bold]{name}[/]: {details}")
+
+
+run.__doc__ = (run.__doc__ or "") + f"\n\nStages: {', '.join(stage_names())}."

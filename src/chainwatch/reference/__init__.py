@@ -1,0 +1,1 @@
+"""Reference data shipped with chainwatch: regions, industries, countries and chains."""

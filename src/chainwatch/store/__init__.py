@@ -1,0 +1,1 @@
+"""Storage: the operational database (SQLAlchemy) and the analytical lake (Parquet + DuckDB)."""
