@@ -49,10 +49,20 @@ def write_invoices(path: Path, lines: int, firms: int, seed: int = 1) -> None:
     start = np.datetime64("2020-01-01")
     chunk = 5_000_000
     options = pacsv.WriteOptions(include_header=True)
-    with pacsv.CSVWriter(path, pa.schema([
-        ("销方税号", pa.string()), ("购方税号", pa.string()), ("开票日期", pa.string()),
-        ("金额", pa.string()), ("税额", pa.string()), ("商品名称", pa.string())]),
-            write_options=options) as writer:
+    with pacsv.CSVWriter(
+        path,
+        pa.schema(
+            [
+                ("销方税号", pa.string()),
+                ("购方税号", pa.string()),
+                ("开票日期", pa.string()),
+                ("金额", pa.string()),
+                ("税额", pa.string()),
+                ("商品名称", pa.string()),
+            ]
+        ),
+        write_options=options,
+    ) as writer:
         done = 0
         while done < lines:
             n = min(chunk, lines - done)
@@ -61,10 +71,16 @@ def write_invoices(path: Path, lines: int, firms: int, seed: int = 1) -> None:
             days = rng.integers(0, 730, size=n)
             dates = np.datetime_as_string(start + days.astype("timedelta64[D]"))
             amount = np.round(rng.lognormal(9, 1.5, size=n), 2)
-            table = pa.table({
-                "销方税号": seller, "购方税号": buyer, "开票日期": dates,
-                "金额": np.char.mod("%.2f", amount), "税额": np.char.mod("%.2f", amount * 0.13),
-                "商品名称": np.full(n, "*电子元件*集成电路")})
+            table = pa.table(
+                {
+                    "销方税号": seller,
+                    "购方税号": buyer,
+                    "开票日期": dates,
+                    "金额": np.char.mod("%.2f", amount),
+                    "税额": np.char.mod("%.2f", amount * 0.13),
+                    "商品名称": np.full(n, "*电子元件*集成电路"),
+                }
+            )
             writer.write_table(table)
             done += n
 
@@ -120,8 +136,10 @@ def main() -> None:
     if not csv_path.exists():
         t = time.perf_counter()
         write_invoices(csv_path, args.lines, args.firms)
-        print(f"wrote {args.lines:,} lines ({csv_path.stat().st_size / 2**30:.2f} GiB) in "
-              f"{time.perf_counter() - t:.1f} s")
+        print(
+            f"wrote {args.lines:,} lines ({csv_path.stat().st_size / 2**30:.2f} GiB) in "
+            f"{time.perf_counter() - t:.1f} s"
+        )
     home = work / "home"
     shutil.rmtree(home, ignore_errors=True)
     env = {**os.environ, "CHAINWATCH_HOME": str(home)}

@@ -16,21 +16,27 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHAINWATCH_", extra="ignore")
 
-    home: Path = Field(default=Path("chainwatch-data"),
-                       description="Folder holding the SQLite database and the Parquet lake.")
-    database_url: str | None = Field(default=None,
-                                     description="SQLAlchemy URL; default SQLite in HOME.")
+    home: Path = Field(
+        default=Path("chainwatch-data"),
+        description="Folder holding the SQLite database and the Parquet lake.",
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite in HOME."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     language: str = Field(default="zh-CN", description="Default UI language: zh-CN or en.")
-    duckdb_memory_limit: str = Field(default="4GB",
-                                     description="Memory DuckDB may use for analytics.")
+    duckdb_memory_limit: str = Field(
+        default="4GB", description="Memory DuckDB may use for analytics."
+    )
     duckdb_threads: int = Field(default=2, description="Threads DuckDB may use.")
     assets_dir: Path | None = Field(
         default=None,
-        description="Folder with installed front-end packages (node_modules); found by default.")
-    require_all: bool = Field(default=False,
-                              description="Tests: turn skips for missing services into failures.")
+        description="Folder with installed front-end packages (node_modules); found by default.",
+    )
+    require_all: bool = Field(
+        default=False, description="Tests: turn skips for missing services into failures."
+    )
     demo_firms: int = 20_000
     demo_months: int = 36
     demo_seed: int = 2020

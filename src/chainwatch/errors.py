@@ -15,8 +15,9 @@ class ChainwatchError(Exception):
 
     status: int = 400
 
-    def __init__(self, message: str, *, errors: list[Any] | None = None,
-                 status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, errors: list[Any] | None = None, status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.errors: list[Any] = list(errors or [])

@@ -15,8 +15,10 @@ def invoice_files() -> list[Path]:
     ids = batches.loaded_batch_ids("invoices")
     files = [p for b in ids for p in sorted(lake.batch_path("invoices", b).glob("*.parquet"))]
     if not files:
-        raise DataMissingError("no invoices loaded yet; load them with `chainwatch ingest "
-                               "invoices FILE` or run `chainwatch demo`.")
+        raise DataMissingError(
+            "no invoices loaded yet; load them with `chainwatch ingest "
+            "invoices FILE` or run `chainwatch demo`."
+        )
     return files
 
 

@@ -38,6 +38,5 @@ def select(names: list[str] | None) -> list[Stage]:
         return list(STAGES.values())
     unknown = [n for n in names if n not in STAGES]
     if unknown:
-        raise ConfigError(f"unknown stage(s) {', '.join(unknown)}; stages are "
-                          f"{', '.join(STAGES)}.")
+        raise ConfigError(f"unknown stage(s) {', '.join(unknown)}; stages are {', '.join(STAGES)}.")
     return [STAGES[n] for n in names]

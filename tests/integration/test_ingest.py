@@ -45,8 +45,7 @@ def test_messy_file_loads_good_rows_and_reports_each_bad_one(home: Path, tmp_pat
     got = {(int(r["row"]), r["column"]) for r in rows}
     assert got == {(row, column) for row, column, _ in make_messy.EXPECTED}
     for row, column, fragment in make_messy.EXPECTED:
-        problem = next(r["problem"] for r in rows if int(r["row"]) == row
-                       and r["column"] == column)
+        problem = next(r["problem"] for r in rows if int(r["row"]) == row and r["column"] == column)
         assert fragment in problem, (row, problem)
     wrong = next(r for r in rows if int(r["row"]) == 5)
     assert f"expected '{uscc.calc_check_digit(wrong['value'][:17])}'" in wrong["problem"]
@@ -86,11 +85,11 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
 HEADER = ["统一社会信用代码", "企业名称", "行政区划代码", "行业代码"]
 
 
-def test_conflict_with_loaded_record_is_rejected_unless_update(home: Path,
-                                                               tmp_path: Path) -> None:
+def test_conflict_with_loaded_record_is_rejected_unless_update(home: Path, tmp_path: Path) -> None:
     firm = code("330106", "MA2PPPPP1")
-    ingest_file("enterprises", _write_csv(tmp_path / "a.csv", HEADER,
-                                          [[firm, "甲公司", "330106", "3973"]]))
+    ingest_file(
+        "enterprises", _write_csv(tmp_path / "a.csv", HEADER, [[firm, "甲公司", "330106", "3973"]])
+    )
     second = _write_csv(tmp_path / "b.csv", HEADER, [[firm, "乙公司", "330106", "3973"]])
     result = ingest_file("enterprises", second)
     assert result.rejected == 1 and result.loaded == 0
@@ -99,8 +98,9 @@ def test_conflict_with_loaded_record_is_rejected_unless_update(home: Path,
     assert updated.loaded == 1
     with session_scope() as session:
         assert session.get(Enterprise, firm).name == "乙公司"  # type: ignore[union-attr]
-    same = ingest_file("enterprises", _write_csv(tmp_path / "c.csv", HEADER,
-                                                 [[firm, "乙公司", "330106", "C3973"]]))
+    same = ingest_file(
+        "enterprises", _write_csv(tmp_path / "c.csv", HEADER, [[firm, "乙公司", "330106", "C3973"]])
+    )
     assert same.skipped == 1 and same.loaded == 0 and same.rejected == 0
 
 
@@ -126,38 +126,63 @@ def test_invoices_load_and_aggregate_into_links(home: Path, tmp_path: Path) -> N
     assert (result.rows, result.loaded, result.rejected) == (6, 4, 2)
     summary = build_links()
     assert summary["links"] == 3
-    rows = duckdb.sql(f"SELECT supplier, customer, period, amount, invoice_count FROM "
-                      f"{lake.result_sql('links')} ORDER BY period, amount").fetchall()
+    rows = duckdb.sql(
+        f"SELECT supplier, customer, period, amount, invoice_count FROM "
+        f"{lake.result_sql('links')} ORDER BY period, amount"
+    ).fetchall()
     a = code("330106", "MA2A00001")
     assert (a, code("330212", "MA2B00002"), "2021-01", 150.5, 2) in rows
     assert any(r[2] == "2021-02" and r[3] == 10 for r in rows)
 
 
-def _indicators(tmp_path: Path, name: str, rows: list[list[object]],
-                header: list[str] | None = None) -> Path:
+def _indicators(
+    tmp_path: Path, name: str, rows: list[list[object]], header: list[str] | None = None
+) -> Path:
     return _write_csv(tmp_path / name, header or ["税号", "月份", "销售额", "用电量"], rows)
 
 
 def test_indicator_duplicates_within_and_across_files(home: Path, tmp_path: Path) -> None:
     a, b = code("330106", "MA2Q00001"), code("330106", "MA2Q00002")
-    first = ingest_file("indicators", _indicators(tmp_path, "i1.csv", [
-        [a, "2021-01", 100, 50], [a, "2021/1", 100, 50],  # identical repeat → skipped
-        [b, "2021-01", 10, 5], [b, "202101", 11, 5],  # conflicting → both rejected
-        [a, "2021-02", 120, ""],
-    ]))
+    first = ingest_file(
+        "indicators",
+        _indicators(
+            tmp_path,
+            "i1.csv",
+            [
+                [a, "2021-01", 100, 50],
+                [a, "2021/1", 100, 50],  # identical repeat → skipped
+                [b, "2021-01", 10, 5],
+                [b, "202101", 11, 5],  # conflicting → both rejected
+                [a, "2021-02", 120, ""],
+            ],
+        ),
+    )
     assert (first.loaded, first.skipped, first.rejected) == (2, 1, 2)
     # Electricity for a month that only had sales adds to it; a different sales figure conflicts.
-    second = ingest_file("indicators", _indicators(tmp_path, "i2.csv", [
-        [a, "2021-02", "", 60], [a, "2021-01", 999, ""], [a, "2021-01", "", 50],
-    ], ["税号", "月份", "销售额", "用电量"]))
+    second = ingest_file(
+        "indicators",
+        _indicators(
+            tmp_path,
+            "i2.csv",
+            [
+                [a, "2021-02", "", 60],
+                [a, "2021-01", 999, ""],
+                [a, "2021-01", "", 50],
+            ],
+            ["税号", "月份", "销售额", "用电量"],
+        ),
+    )
     assert second.rejected == 2  # 999 conflicts; the repeat of that key conflicts within file
-    third = ingest_file("indicators", _indicators(tmp_path, "i3.csv", [
-        [a, "2021-02", "", 60], [a, "2021-01", 100, 50]]))
+    third = ingest_file(
+        "indicators",
+        _indicators(tmp_path, "i3.csv", [[a, "2021-02", "", 60], [a, "2021-01", 100, 50]]),
+    )
     assert third.skipped == 2 and third.loaded == 0
 
 
-def test_interrupted_load_leaves_nothing_and_can_be_rerun(home: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_load_leaves_nothing_and_can_be_rerun(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from chainwatch.ingest import load
     from chainwatch.store import lake
 
@@ -193,9 +218,19 @@ def test_cli_errors_are_one_line_exit_2(home: Path, tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    run = subprocess.run([sys.executable, "-m", "chainwatch.cli.main", "ingest", "enterprises",
-                          str(tmp_path / "missing.csv")], capture_output=True, text=True,
-                         env={**__import__("os").environ, "CHAINWATCH_HOME": str(home)})
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chainwatch.cli.main",
+            "ingest",
+            "enterprises",
+            str(tmp_path / "missing.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "CHAINWATCH_HOME": str(home)},
+    )
     assert run.returncode == 2
     assert "no such file" in run.stderr and "Traceback" not in run.stderr
 
@@ -206,8 +241,9 @@ def test_cli_ingest_and_list_json(home: Path, tmp_path: Path) -> None:
     from chainwatch.cli.main import app
 
     runner = CliRunner()
-    out = runner.invoke(app, ["ingest", "enterprises", str(MESSY), "--errors",
-                              str(tmp_path / "e.xlsx"), "--json"])
+    out = runner.invoke(
+        app, ["ingest", "enterprises", str(MESSY), "--errors", str(tmp_path / "e.xlsx"), "--json"]
+    )
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
     assert data["loaded"] == 4 and (tmp_path / "e.xlsx").exists()

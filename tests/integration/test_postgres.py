@@ -15,8 +15,9 @@ from chainwatch.config import reset_settings
 from tests.conftest import DATA, require
 from tests.data import make_messy
 
-ADMIN_URL = os.environ.get("CHAINWATCH_TEST_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "CHAINWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def _admin_engine():  # type: ignore[no-untyped-def]

@@ -13,15 +13,18 @@ from chainwatch.ingest import batches
 from chainwatch.ingest.load import IngestResult, ingest_file, remove_batch
 from chainwatch.ingest.schemas import KINDS, columns_help
 
-app = typer.Typer(help="Load files (CSV UTF-8/GBK, XLSX, Parquet) into chainwatch.",
-                  invoke_without_command=True)
+app = typer.Typer(
+    help="Load files (CSV UTF-8/GBK, XLSX, Parquet) into chainwatch.", invoke_without_command=True
+)
 
 
 @app.callback()
-def _ingest(ctx: typer.Context,
-            list_: bool = typer.Option(False, "--list", help="List loaded batches."),
-            kind: str | None = typer.Option(None, "--kind", help="With --list: only this kind."),
-            json_: bool = typer.Option(False, "--json", help="With --list: print JSON.")) -> None:
+def _ingest(
+    ctx: typer.Context,
+    list_: bool = typer.Option(False, "--list", help="List loaded batches."),
+    kind: str | None = typer.Option(None, "--kind", help="With --list: only this kind."),
+    json_: bool = typer.Option(False, "--json", help="With --list: print JSON."),
+) -> None:
     """Load files, or list what was loaded (--list)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -32,25 +35,53 @@ def _ingest(ctx: typer.Context,
     if json_:
         print_json(rows)
         return
-    print_table("数据导入批次 / ingest batches",
-                ["id", "kind", "file", "rows", "loaded", "skipped", "rejected", "status",
-                 "created"],
-                [[b["id"], b["kind"], b["file"], b["rows"], b["loaded"], b["skipped"],
-                  b["rejected"], b["status"], b["created_at"]] for b in rows])
+    print_table(
+        "数据导入批次 / ingest batches",
+        ["id", "kind", "file", "rows", "loaded", "skipped", "rejected", "status", "created"],
+        [
+            [
+                b["id"],
+                b["kind"],
+                b["file"],
+                b["rows"],
+                b["loaded"],
+                b["skipped"],
+                b["rejected"],
+                b["status"],
+                b["created_at"],
+            ]
+            for b in rows
+        ],
+    )
 
 
 def _summary(results: list[IngestResult]) -> None:
-    print_table("导入结果 / load summary",
-                ["file", "batch", "status", "rows", "loaded", "skipped", "rejected"],
-                [[r.file, r.batch_id, "already loaded, nothing changed" if r.already_loaded
-                  else r.status, r.rows, r.loaded, r.skipped, r.rejected] for r in results])
+    print_table(
+        "导入结果 / load summary",
+        ["file", "batch", "status", "rows", "loaded", "skipped", "rejected"],
+        [
+            [
+                r.file,
+                r.batch_id,
+                "already loaded, nothing changed" if r.already_loaded else r.status,
+                r.rows,
+                r.loaded,
+                r.skipped,
+                r.rejected,
+            ]
+            for r in results
+        ],
+    )
     for r in results:
         if r.ignored_columns:
             console.print(f"{r.file}: columns not used: {', '.join(r.ignored_columns)}")
         if not r.problems:
             continue
-        print_table(f"{r.file}: problems by column", ["column", "problem", "rows"],
-                    [[c, p, n] for c, p, n in r.problem_counts[:10]])
+        print_table(
+            f"{r.file}: problems by column",
+            ["column", "problem", "rows"],
+            [[c, p, n] for c, p, n in r.problem_counts[:10]],
+        )
         for p in r.problems[:10]:
             console.print(f"  row {p.row}, {p.column}: {p.value!r} {p.problem}", highlight=False)
         if r.rejected > 10:
@@ -87,15 +118,22 @@ def _make_command(kind_name: str):  # type: ignore[no-untyped-def]
 
     def command(
         files: list[Path] = typer.Argument(..., help="Files to load (.csv, .xlsx, .parquet)."),
-        sheet: str | None = typer.Option(None, "--sheet", help="XLSX: sheet name (default: "
-                                         "the first sheet)."),
-        strict: bool = typer.Option(False, "--strict", help="Reject the whole file if any row "
-                                    "has a problem."),
-        update: bool = typer.Option(False, "--update", help="Enterprises: replace loaded "
-                                    "records whose values differ."),
-        errors: Path | None = typer.Option(None, "--errors", help="Write the problem report "
-                                           "to this file (.csv or .xlsx): file,row,column,value,"
-                                           "problem."),
+        sheet: str | None = typer.Option(
+            None, "--sheet", help="XLSX: sheet name (default: the first sheet)."
+        ),
+        strict: bool = typer.Option(
+            False, "--strict", help="Reject the whole file if any row has a problem."
+        ),
+        update: bool = typer.Option(
+            False, "--update", help="Enterprises: replace loaded records whose values differ."
+        ),
+        errors: Path | None = typer.Option(
+            None,
+            "--errors",
+            help="Write the problem report "
+            "to this file (.csv or .xlsx): file,row,column,value,"
+            "problem.",
+        ),
         json_: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         if errors is not None and any(errors.resolve() == f.resolve() for f in files):
@@ -104,20 +142,29 @@ def _make_command(kind_name: str):  # type: ignore[no-untyped-def]
         with progress_bar(f"loading {kind.name}") as advance:
             for path in files:
                 advance(0, description=f"loading {path.name}")
-                results.append(ingest_file(
-                    kind.name, path, sheet=sheet, strict=strict, update=update,
-                    errors_out=errors if len(files) == 1 else None, progress=advance))
+                results.append(
+                    ingest_file(
+                        kind.name,
+                        path,
+                        sheet=sheet,
+                        strict=strict,
+                        update=update,
+                        errors_out=errors if len(files) == 1 else None,
+                        progress=advance,
+                    )
+                )
         if errors is not None:
             _combine_reports(results, errors)
         if json_:
-            print_json([r.as_dict() for r in results] if len(results) > 1 else
-                       results[0].as_dict())
+            print_json([r.as_dict() for r in results] if len(results) > 1 else results[0].as_dict())
         else:
             _summary(results)
 
-    command.__doc__ = (f"Load {kind.label} ({kind.name}) files.\n\n"
-                       "Accepted columns (Chinese or English headers):\n\n"
-                       + "\n\n".join(columns_help(kind).splitlines()))
+    command.__doc__ = (
+        f"Load {kind.label} ({kind.name}) files.\n\n"
+        "Accepted columns (Chinese or English headers):\n\n"
+        + "\n\n".join(columns_help(kind).splitlines())
+    )
     return command
 
 
@@ -126,12 +173,16 @@ for _name in KINDS:
 
 
 @app.command("remove")
-def remove(batch_id: int = typer.Argument(..., help="Batch id (see `chainwatch ingest --list`)."),
-           json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def remove(
+    batch_id: int = typer.Argument(..., help="Batch id (see `chainwatch ingest --list`)."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
     """Take a loaded batch out again (its rows are removed; the batch stays listed)."""
     data = remove_batch(batch_id)
     if json_:
         print_json(data)
     else:
-        console.print(f"batch {batch_id} ({data['kind']}, {data['file']}) removed: "
-                      f"{data['removed_rows']} rows")
+        console.print(
+            f"batch {batch_id} ({data['kind']}, {data['file']}) removed: "
+            f"{data['removed_rows']} rows"
+        )

@@ -49,13 +49,21 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
 def progress_bar(description: str, total: float | None = None) -> Iterator[Any]:
     """A Rich progress bar on stderr; yields a callback ``advance(n=1, total=None)``."""
     quiet = not err_console.is_terminal
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
-                  transient=False, disable=quiet) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+        disable=quiet,
+    ) as progress:
         task = progress.add_task(description, total=total)
 
-        def advance(n: float = 1, total: float | None = None,
-                    description: str | None = None) -> None:
+        def advance(
+            n: float = 1, total: float | None = None, description: str | None = None
+        ) -> None:
             if total is not None:
                 progress.update(task, total=total)
             if description is not None:

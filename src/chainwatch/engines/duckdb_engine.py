@@ -26,8 +26,10 @@ class DuckDBEngine:
         con = lake.connect()
         try:
             tmp = lake.staging_path() / out.name
-            con.execute(f"COPY ({LINKS_SQL.format(files=files)}) TO {quote(tmp)} "
-                        "(FORMAT parquet, COMPRESSION zstd)")
+            con.execute(
+                f"COPY ({LINKS_SQL.format(files=files)}) TO {quote(tmp)} "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
             lake.publish(tmp, out)
             row = con.execute(f"SELECT count(*) FROM read_parquet({quote(out)})").fetchone()
             return int(row[0]) if row else 0

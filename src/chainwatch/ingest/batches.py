@@ -42,8 +42,10 @@ def ingest_lock() -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise ConflictError("another ingest is running on this data folder; wait for it "
-                                "to finish and try again.") from exc
+            raise ConflictError(
+                "another ingest is running on this data folder; wait for it "
+                "to finish and try again."
+            ) from exc
         try:
             yield
         finally:
@@ -69,24 +71,42 @@ def recover_interrupted() -> list[int]:
 def find_loaded(kind: str, sha256: str) -> IngestBatch | None:
     ensure_database()
     with session_scope() as session:
-        return session.scalars(select(IngestBatch).where(
-            IngestBatch.kind == kind, IngestBatch.sha256 == sha256,
-            IngestBatch.status == LOADED)).first()
+        return session.scalars(
+            select(IngestBatch).where(
+                IngestBatch.kind == kind, IngestBatch.sha256 == sha256, IngestBatch.status == LOADED
+            )
+        ).first()
 
 
 def start_batch(kind: str, file: str, sha256: str) -> int:
     with session_scope() as session:
-        batch = IngestBatch(kind=kind, file=file, sha256=sha256, rows=0, loaded=0, rejected=0,
-                            skipped=0, status=RUNNING)
+        batch = IngestBatch(
+            kind=kind,
+            file=file,
+            sha256=sha256,
+            rows=0,
+            loaded=0,
+            rejected=0,
+            skipped=0,
+            status=RUNNING,
+        )
         session.add(batch)
         session.flush()
         return batch.id
 
 
-def finish_values(rows: int, loaded: int, rejected: int, skipped: int, status: str,
-                  message: str | None = None) -> dict[str, Any]:
-    return {"rows": rows, "loaded": loaded, "rejected": rejected, "skipped": skipped,
-            "status": status, "message": message, "finished_at": dt.datetime.now(dt.UTC)}
+def finish_values(
+    rows: int, loaded: int, rejected: int, skipped: int, status: str, message: str | None = None
+) -> dict[str, Any]:
+    return {
+        "rows": rows,
+        "loaded": loaded,
+        "rejected": rejected,
+        "skipped": skipped,
+        "status": status,
+        "message": message,
+        "finished_at": dt.datetime.now(dt.UTC),
+    }
 
 
 def finish_batch(batch_id: int, **values: Any) -> None:
@@ -95,10 +115,20 @@ def finish_batch(batch_id: int, **values: Any) -> None:
 
 
 def as_dict(batch: IngestBatch) -> dict[str, Any]:
-    return {"id": batch.id, "kind": batch.kind, "file": batch.file, "sha256": batch.sha256,
-            "rows": batch.rows, "loaded": batch.loaded, "rejected": batch.rejected,
-            "skipped": batch.skipped, "status": batch.status, "message": batch.message,
-            "created_at": batch.created_at, "finished_at": batch.finished_at}
+    return {
+        "id": batch.id,
+        "kind": batch.kind,
+        "file": batch.file,
+        "sha256": batch.sha256,
+        "rows": batch.rows,
+        "loaded": batch.loaded,
+        "rejected": batch.rejected,
+        "skipped": batch.skipped,
+        "status": batch.status,
+        "message": batch.message,
+        "created_at": batch.created_at,
+        "finished_at": batch.finished_at,
+    }
 
 
 def list_batches(kind: str | None = None) -> list[dict[str, Any]]:
@@ -113,8 +143,13 @@ def list_batches(kind: str | None = None) -> list[dict[str, Any]]:
 def loaded_batch_ids(kind: str) -> list[int]:
     ensure_database()
     with session_scope() as session:
-        return list(session.scalars(select(IngestBatch.id).where(
-            IngestBatch.kind == kind, IngestBatch.status == LOADED).order_by(IngestBatch.id)))
+        return list(
+            session.scalars(
+                select(IngestBatch.id)
+                .where(IngestBatch.kind == kind, IngestBatch.status == LOADED)
+                .order_by(IngestBatch.id)
+            )
+        )
 
 
 def dataset_sql(kind: str) -> str:

@@ -1,6 +1,6 @@
 """Writes docs/ingest.md from the column table, so docs and validation never disagree.
 
-    python -m chainwatch.ingest.docs > docs/ingest.md
+python -m chainwatch.ingest.docs > docs/ingest.md
 """
 
 from __future__ import annotations

@@ -26,8 +26,19 @@ from chainwatch.store import lake
 from chainwatch.store.db import session_scope
 from chainwatch.store.models import Enterprise, IngestBatch
 
-FIELDS = ("name", "region_code", "industry_code", "scale", "land_area_mu", "employees",
-          "founded_on", "tags", "business_scope", "longitude", "latitude")
+FIELDS = (
+    "name",
+    "region_code",
+    "industry_code",
+    "scale",
+    "land_area_mu",
+    "employees",
+    "founded_on",
+    "tags",
+    "business_scope",
+    "longitude",
+    "latitude",
+)
 
 
 def _value(name: str, value: Any) -> Any:
@@ -84,8 +95,14 @@ class EnterprisePlan:
     skipped: int
 
 
-def plan_enterprises(kind: s.Kind, good: pd.DataFrame, log: ProblemLog, headers: dict[str, str],
-                     file_name: str, update_existing: bool) -> EnterprisePlan:
+def plan_enterprises(
+    kind: s.Kind,
+    good: pd.DataFrame,
+    log: ProblemLog,
+    headers: dict[str, str],
+    file_name: str,
+    update_existing: bool,
+) -> EnterprisePlan:
     """Sort validated rows into inserts, updates and skips; log every conflict."""
     code_label = headers.get("uscc", "统一社会信用代码")
     records: dict[str, dict[str, Any]] = {}
@@ -93,7 +110,7 @@ def plan_enterprises(kind: s.Kind, good: pd.DataFrame, log: ProblemLog, headers:
     conflicts: dict[str, list[int]] = {}
     skipped = 0
     for row in good.to_dict("records"):
-        record = _record(row)
+        record = _record({str(k): v for k, v in row.items()})
         code = record["uscc"]
         if code in records or code in conflicts:
             if code in records and _comparable(records[code]) == _comparable(record):
@@ -108,14 +125,21 @@ def plan_enterprises(kind: s.Kind, good: pd.DataFrame, log: ProblemLog, headers:
     for code, row_numbers in conflicts.items():
         for r in row_numbers:
             others = ", ".join(str(x) for x in row_numbers if x != r)
-            problems.append(Problem(file_name, r, code_label, code,
-                                    f"appears again in row(s) {others} with different values; "
-                                    "keep one correct row per code"))
+            problems.append(
+                Problem(
+                    file_name,
+                    r,
+                    code_label,
+                    code,
+                    f"appears again in row(s) {others} with different values; "
+                    "keep one correct row per code",
+                )
+            )
     inserts, updates = [], []
     with session_scope() as session:
         codes = list(records)
         for start in range(0, len(codes), 5000):
-            part = codes[start:start + 5000]
+            part = codes[start : start + 5000]
             for old in session.scalars(select(Enterprise).where(Enterprise.uscc.in_(part))):
                 new = records[old.uscc]
                 diffs = _differences(new, old, kind)
@@ -124,17 +148,24 @@ def plan_enterprises(kind: s.Kind, good: pd.DataFrame, log: ProblemLog, headers:
                 elif update_existing:
                     updates.append(new)
                 else:
-                    problems.append(Problem(
-                        file_name, first_row[old.uscc], code_label, old.uscc,
-                        f"is already loaded (batch {old.batch_id}) with other values: "
-                        f"{'; '.join(diffs)}; use --update to replace the loaded record"))
+                    problems.append(
+                        Problem(
+                            file_name,
+                            first_row[old.uscc],
+                            code_label,
+                            old.uscc,
+                            f"is already loaded (batch {old.batch_id}) with other values: "
+                            f"{'; '.join(diffs)}; use --update to replace the loaded record",
+                        )
+                    )
                 records.pop(old.uscc)
         inserts = list(records.values())
     if problems:
         log.add(problems)
         bad = good[good[ROW].isin({p.row for p in problems})]
-        log.quarantine(bad[[c for c in good.columns if c in (ROW, *[k.name for k in
-                                                                     kind.columns])]], problems)
+        log.quarantine(
+            bad[[c for c in good.columns if c in (ROW, *[k.name for k in kind.columns])]], problems
+        )
     return EnterprisePlan(inserts, updates, skipped)
 
 
@@ -143,14 +174,18 @@ def write_enterprises(plan: EnterprisePlan, batch_id: int, rows: int, rejected: 
     inserts, updates = plan.inserts, plan.updates
     with session_scope() as session:
         for start in range(0, len(inserts), 10_000):
-            part = [dict(r, batch_id=batch_id) for r in inserts[start:start + 10_000]]
+            part = [dict(r, batch_id=batch_id) for r in inserts[start : start + 10_000]]
             session.execute(insert(Enterprise), part)
         for record in updates:
             changes = {k: v for k, v in record.items() if v is not None and k != "uscc"}
-            session.execute(update(Enterprise).where(Enterprise.uscc == record["uscc"])
-                            .values(**changes, batch_id=batch_id))
-        values = batches.finish_values(rows, len(inserts) + len(updates), rejected,
-                                       plan.skipped, batches.LOADED)
+            session.execute(
+                update(Enterprise)
+                .where(Enterprise.uscc == record["uscc"])
+                .values(**changes, batch_id=batch_id)
+            )
+        values = batches.finish_values(
+            rows, len(inserts) + len(updates), rejected, plan.skipped, batches.LOADED
+        )
         session.execute(update(IngestBatch).where(IngestBatch.id == batch_id).values(**values))
     refresh_snapshot()
     return len(inserts) + len(updates)
@@ -165,8 +200,14 @@ def refresh_snapshot() -> None:
         for row in result:
             for c, v in zip(columns, row, strict=True):
                 data[c].append(float(v) if isinstance(v, Decimal) else v)
-    types = {"land_area_mu": pa.float64(), "employees": pa.int64(), "founded_on": pa.date32(),
-             "tags": pa.list_(pa.string()), "longitude": pa.float64(), "latitude": pa.float64()}
+    types = {
+        "land_area_mu": pa.float64(),
+        "employees": pa.int64(),
+        "founded_on": pa.date32(),
+        "tags": pa.list_(pa.string()),
+        "longitude": pa.float64(),
+        "latitude": pa.float64(),
+    }
     table = pa.table({c: pa.array(data[c], type=types.get(c, pa.string())) for c in columns})
     path = lake.lake_path() / "enterprises.parquet"
     tmp = lake.staging_path() / "enterprises.parquet"

@@ -24,8 +24,9 @@ def _q(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def drop_duplicate_keys(kind: s.Kind, staging: Path, log: ProblemLog, headers: dict[str, str],
-                        file_name: str) -> tuple[int, int]:
+def drop_duplicate_keys(
+    kind: s.Kind, staging: Path, log: ProblemLog, headers: dict[str, str], file_name: str
+) -> tuple[int, int]:
     """Remove duplicate and conflicting keys from the staged file; returns (loaded, skipped)."""
     part = staging / "part-0.parquet"
     keys = list(kind.key)
@@ -48,9 +49,16 @@ def drop_duplicate_keys(kind: s.Kind, staging: Path, log: ProblemLog, headers: d
         if variants > 1:
             for r in rows_:
                 others = ", ".join(str(x) for x in rows_ if x != r)
-                problems.append(Problem(file_name, int(r), label, key_text,
-                                        f"appears again in row(s) {others} with different "
-                                        "values; keep one correct row"))
+                problems.append(
+                    Problem(
+                        file_name,
+                        int(r),
+                        label,
+                        key_text,
+                        f"appears again in row(s) {others} with different "
+                        "values; keep one correct row",
+                    )
+                )
                 drop.add(int(r))
         else:
             drop.update(int(r) for r in rows_[1:])
@@ -61,13 +69,15 @@ def drop_duplicate_keys(kind: s.Kind, staging: Path, log: ProblemLog, headers: d
         differs = " OR ".join(
             f"(n.{v} IS NOT NULL AND o.{v} IS NOT NULL AND "
             f"abs(n.{v} - o.{v}) > {TOLERANCE} * greatest(1, abs(o.{v})))"
-            if kind.column(v).type in (s.AMOUNT, s.COUNT) else
-            f"(n.{v} IS NOT NULL AND o.{v} IS NOT NULL AND n.{v} <> o.{v})" for v in values)
+            if kind.column(v).type in (s.AMOUNT, s.COUNT)
+            else f"(n.{v} IS NOT NULL AND o.{v} IS NOT NULL AND n.{v} <> o.{v})"
+            for v in values
+        )
         news = " OR ".join(f"(n.{v} IS NOT NULL AND o.{v} IS NULL)" for v in values)
         rows = con.execute(f"""
             WITH o AS (SELECT {key_sql}, any_value(batch) AS batch,
-                              {', '.join(f'max({v}) AS {v}' for v in values)}
-                       FROM read_parquet([{', '.join(_q(p) for p in _files(kind, loaded_ids))}],
+                              {", ".join(f"max({v}) AS {v}" for v in values)}
+                       FROM read_parquet([{", ".join(_q(p) for p in _files(kind, loaded_ids))}],
                                          hive_partitioning = true)
                        GROUP BY {key_sql})
             SELECT n.{ROW}, o.batch, ({differs}) AS conflict, ({news}) AS adds
@@ -76,10 +86,16 @@ def drop_duplicate_keys(kind: s.Kind, staging: Path, log: ProblemLog, headers: d
             if int(row) in drop:
                 continue
             if conflict:
-                problems.append(Problem(
-                    file_name, int(row), label, "",
-                    f"is already loaded (batch {batch}) with other values; correct this file, "
-                    f"or take the old batch out with `chainwatch ingest remove {batch}`"))
+                problems.append(
+                    Problem(
+                        file_name,
+                        int(row),
+                        label,
+                        "",
+                        f"is already loaded (batch {batch}) with other values; correct this file, "
+                        f"or take the old batch out with `chainwatch ingest remove {batch}`",
+                    )
+                )
                 drop.add(int(row))
             elif not adds:
                 drop.add(int(row))
@@ -87,14 +103,17 @@ def drop_duplicate_keys(kind: s.Kind, staging: Path, log: ProblemLog, headers: d
     if problems:
         log.add(problems)
         bad = con.execute(
-            f"SELECT * FROM staged WHERE {ROW} IN (SELECT unnest(?))",
-            [[p.row for p in problems]]).df()
+            f"SELECT * FROM staged WHERE {ROW} IN (SELECT unnest(?))", [[p.row for p in problems]]
+        ).df()
         raw_cols = [ROW, *[c.name for c in kind.columns if c.name in headers]]
         log.quarantine(bad[raw_cols].astype(object), problems)
     if drop:
         tmp = staging / "part-0.tmp.parquet"
-        con.execute(f"""COPY (SELECT * FROM staged WHERE {ROW} NOT IN (SELECT unnest(?)))
-                        TO {_q(tmp)} (FORMAT parquet, COMPRESSION zstd)""", [sorted(drop)])
+        con.execute(
+            f"""COPY (SELECT * FROM staged WHERE {ROW} NOT IN (SELECT unnest(?)))
+                        TO {_q(tmp)} (FORMAT parquet, COMPRESSION zstd)""",
+            [sorted(drop)],
+        )
         tmp.replace(part)
     loaded = con.execute(f"SELECT count(*) FROM read_parquet({_q(part)})").fetchone()
     con.close()

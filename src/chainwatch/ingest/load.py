@@ -47,8 +47,9 @@ class IngestResult:
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["problems"] = [p.as_dict() for p in self.problems]
-        data["problem_counts"] = [{"column": c, "problem": p, "rows": n}
-                                  for c, p, n in self.problem_counts]
+        data["problem_counts"] = [
+            {"column": c, "problem": p, "rows": n} for c, p, n in self.problem_counts
+        ]
         return data
 
 
@@ -80,18 +81,33 @@ def _to_arrow(kind: s.Kind, good: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def ingest_file(kind_name: str, path: Path, *, sheet: str | None = None, strict: bool = False,
-                update: bool = False, errors_out: Path | None = None,
-                progress: Progress | None = None) -> IngestResult:
+def ingest_file(
+    kind_name: str,
+    path: Path,
+    *,
+    sheet: str | None = None,
+    strict: bool = False,
+    update: bool = False,
+    errors_out: Path | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
     kind = s.KINDS[kind_name]
     path = Path(path)
     source = open_source(path, kind, sheet)  # header problems fail before any batch exists
     sha = batches.file_sha256(path)
     existing = None if update else batches.find_loaded(kind.name, sha)
     if existing is not None:
-        return IngestResult(kind.name, path.name, existing.id, existing.status, existing.rows,
-                            existing.loaded, existing.rejected, existing.skipped,
-                            already_loaded=True)
+        return IngestResult(
+            kind.name,
+            path.name,
+            existing.id,
+            existing.status,
+            existing.rows,
+            existing.loaded,
+            existing.rejected,
+            existing.skipped,
+            already_loaded=True,
+        )
     with batches.ingest_lock():
         batches.recover_interrupted()
         batch_id = batches.start_batch(kind.name, path.name, sha)
@@ -101,8 +117,10 @@ def ingest_file(kind_name: str, path: Path, *, sheet: str | None = None, strict:
         except BaseException as exc:
             log.close()
             lake.remove(lake.staging_path() / f"batch-{batch_id}")
-            batches.finish_batch(batch_id, **batches.finish_values(
-                0, 0, 0, 0, batches.FAILED, f"failed: {exc}"[:2000]))
+            batches.finish_batch(
+                batch_id,
+                **batches.finish_values(0, 0, 0, 0, batches.FAILED, f"failed: {exc}"[:2000]),
+            )
             raise
         log.close()
     result.ignored_columns = source.ignored
@@ -119,12 +137,21 @@ def ingest_file(kind_name: str, path: Path, *, sheet: str | None = None, strict:
         raise ValidationError(
             f"{path.name}: {result.rejected} of {result.rows} rows have problems and --strict "
             f"was given, so nothing was loaded. Report: {result.report}",
-            errors=[str(p) for p in log.first])
+            errors=[str(p) for p in log.first],
+        )
     return result
 
 
-def _load(kind: s.Kind, source: Any, batch_id: int, log: ProblemLog, sheet: str | None,
-          strict: bool, update: bool, progress: Progress | None) -> IngestResult:
+def _load(
+    kind: s.Kind,
+    source: Any,
+    batch_id: int,
+    log: ProblemLog,
+    sheet: str | None,
+    strict: bool,
+    update: bool,
+    progress: Progress | None,
+) -> IngestResult:
     headers = {v: k for k, v in source.mapping.items()}
     raw_columns = [ROW, *[c.name for c in kind.columns if c.name in headers]]
     staging = lake.staging_path() / f"batch-{batch_id}"
@@ -144,8 +171,9 @@ def _load(kind: s.Kind, source: Any, batch_id: int, log: ProblemLog, sheet: str 
                 frames.append(result.good)
             elif not result.good.empty:
                 if writer is None:
-                    writer = pq.ParquetWriter(staging / "part-0.parquet", schema,
-                                              compression="zstd")
+                    writer = pq.ParquetWriter(
+                        staging / "part-0.parquet", schema, compression="zstd"
+                    )
                 writer.write_table(_to_arrow(kind, result.good, schema))
             if progress:
                 progress(len(chunk))
@@ -159,8 +187,11 @@ def _load(kind: s.Kind, source: Any, batch_id: int, log: ProblemLog, sheet: str 
         from chainwatch.ingest.enterprises import plan_enterprises, write_enterprises
 
         lake.remove(staging)
-        good = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-            columns=[ROW, *[c.name for c in kind.columns]])
+        good = (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else pd.DataFrame(columns=[ROW, *[c.name for c in kind.columns]])
+        )
         plan = plan_enterprises(kind, good, log, headers, file_name, update)
         if strict and log.total:
             return _reject_whole(kind, file_name, batch_id, rows, log)
@@ -183,16 +214,21 @@ def _load(kind: s.Kind, source: Any, batch_id: int, log: ProblemLog, sheet: str 
         else:
             lake.remove(staging)
         status = batches.LOADED
-        batches.finish_batch(batch_id, **batches.finish_values(
-            rows, loaded, log.rejected, skipped, status))
-    return IngestResult(kind.name, file_name, batch_id, status, rows, loaded, log.rejected,
-                        skipped)
+        batches.finish_batch(
+            batch_id, **batches.finish_values(rows, loaded, log.rejected, skipped, status)
+        )
+    return IngestResult(kind.name, file_name, batch_id, status, rows, loaded, log.rejected, skipped)
 
 
-def _reject_whole(kind: s.Kind, file_name: str, batch_id: int, rows: int,
-                  log: ProblemLog) -> IngestResult:
-    batches.finish_batch(batch_id, **batches.finish_values(
-        rows, 0, log.rejected, 0, batches.REJECTED, "rejected whole file (--strict)"))
+def _reject_whole(
+    kind: s.Kind, file_name: str, batch_id: int, rows: int, log: ProblemLog
+) -> IngestResult:
+    batches.finish_batch(
+        batch_id,
+        **batches.finish_values(
+            rows, 0, log.rejected, 0, batches.REJECTED, "rejected whole file (--strict)"
+        ),
+    )
     return IngestResult(kind.name, file_name, batch_id, batches.REJECTED, rows, 0, log.rejected)
 
 
@@ -208,12 +244,13 @@ def remove_batch(batch_id: int) -> dict[str, Any]:
     with batches.ingest_lock(), session_scope() as session:
         batch = session.get(IngestBatch, batch_id)
         if batch is None:
-            raise NotFoundError(f"no ingest batch {batch_id}; `chainwatch ingest --list` shows "
-                                "the batches.")
+            raise NotFoundError(
+                f"no ingest batch {batch_id}; `chainwatch ingest --list` shows the batches."
+            )
         removed = 0
         if batch.kind == "enterprises":
-            removed = session.execute(
-                delete(Enterprise).where(Enterprise.batch_id == batch_id)).rowcount or 0
+            result = session.execute(delete(Enterprise).where(Enterprise.batch_id == batch_id))
+            removed = int(getattr(result, "rowcount", 0) or 0)
         else:
             lake.remove(lake.batch_path(batch.kind, batch_id))
             removed = batch.loaded

@@ -46,9 +46,11 @@ def detect_format(path: Path) -> str:
     if suffix == ".xls":
         raise InputFileError(
             f"{path.name}: the old Excel format .xls is not read; open it in Excel or WPS and "
-            "save it as .xlsx (or CSV).")
+            "save it as .xlsx (or CSV)."
+        )
     raise InputFileError(
-        f"{path.name}: unknown file type {suffix or '(none)'!r}; expected .csv, .xlsx or .parquet.")
+        f"{path.name}: unknown file type {suffix or '(none)'!r}; expected .csv, .xlsx or .parquet."
+    )
 
 
 def _samples(path: Path, size: int = 1 << 20) -> list[bytes]:
@@ -64,10 +66,10 @@ def _samples(path: Path, size: int = 1 << 20) -> list[bytes]:
 
 def _decodes(sample: bytes, encoding: str, at_start: bool) -> bool:
     # A sample cut mid-character fails at its ends; trim up to 3 bytes there.
-    for head in ((0,) if at_start else (0, 1, 2, 3)):
+    for head in (0,) if at_start else (0, 1, 2, 3):
         for tail in (0, 1, 2, 3):
             try:
-                sample[head:len(sample) - tail].decode(encoding)
+                sample[head : len(sample) - tail].decode(encoding)
                 return True
             except UnicodeDecodeError:
                 continue
@@ -85,7 +87,8 @@ def detect_encoding(path: Path) -> str:
         return "gb18030"
     raise InputFileError(
         f"{path.name}: the text is neither UTF-8 nor GBK/GB18030; save the file as UTF-8 CSV "
-        "(Excel: 另存为 → CSV UTF-8) and load it again.")
+        "(Excel: 另存为 → CSV UTF-8) and load it again."
+    )
 
 
 def map_headers(path: Path, kind: Kind, headers: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -104,7 +107,8 @@ def map_headers(path: Path, kind: Kind, headers: list[str]) -> tuple[dict[str, s
         if name in seen:
             raise InputFileError(
                 f"{path.name}: columns {seen[name]!r} and {header!r} both mean "
-                f"{kind.column(name).label}; keep one of them.")
+                f"{kind.column(name).label}; keep one of them."
+            )
         seen[name] = header
         mapping[header] = name
     missing = [c for c in kind.columns if c.required and c.name not in seen]
@@ -113,7 +117,8 @@ def map_headers(path: Path, kind: Kind, headers: list[str]) -> tuple[dict[str, s
         found = ", ".join(repr(h) for h in headers) or "no header"
         raise InputFileError(
             f"{path.name}: missing required column(s) {wanted} for {kind.name}; the file has "
-            f"{found}. Rename the header or see `chainwatch ingest {kind.name} --help`.")
+            f"{found}. Rename the header or see `chainwatch ingest {kind.name} --help`."
+        )
     if kind.at_least_one_of and not any(n in seen for n in kind.at_least_one_of):
         labels = ", ".join(kind.column(n).label for n in kind.at_least_one_of)
         raise InputFileError(f"{path.name}: no indicator column found; expected any of {labels}.")
@@ -135,8 +140,9 @@ def _cell_text(value: object) -> str | None:
 
 
 def _frame(columns: dict[str, list[str | None]], rows: list[int]) -> pd.DataFrame:
-    frame = pd.DataFrame({name: pd.Series(values, dtype="string[pyarrow]")
-                          for name, values in columns.items()})
+    frame = pd.DataFrame(
+        {name: pd.Series(values, dtype="string[pyarrow]") for name, values in columns.items()}
+    )
     frame[ROW] = rows
     return frame
 
@@ -146,16 +152,21 @@ def _read_csv(source: Source, chunk_rows: int) -> Iterator[pd.DataFrame]:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     # Our own header parse (trimmed) names the columns, so pyarrow's names match the mapping.
     names = _unique_names(_csv_headers(path, source.encoding or "utf-8"))
-    read = pacsv.ReadOptions(encoding=source.encoding or "utf-8", block_size=32 << 20,
-                             column_names=names, skip_rows=1)
+    read = pacsv.ReadOptions(
+        encoding=source.encoding or "utf-8", block_size=32 << 20, column_names=names, skip_rows=1
+    )
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     wanted = list(source.mapping)
     convert = pacsv.ConvertOptions(
-        column_types={h: pa.string() for h in wanted}, include_columns=wanted,
-        strings_can_be_null=False, quoted_strings_can_be_null=False)
+        column_types={h: pa.string() for h in wanted},
+        include_columns=wanted,
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
     try:
-        reader = pacsv.open_csv(path, read_options=read, parse_options=parse,
-                                convert_options=convert)
+        reader = pacsv.open_csv(
+            path, read_options=read, parse_options=parse, convert_options=convert
+        )
     except pa.ArrowInvalid as exc:
         raise InputFileError(f"{path.name}: cannot be read as CSV: {exc}") from exc
     next_row = 2
@@ -169,7 +180,8 @@ def _read_csv(source: Source, chunk_rows: int) -> Iterator[pd.DataFrame]:
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise InputFileError(
                 f"{path.name}: broken CSV after line {next_row + pending_rows - 1}: {exc}. "
-                "Check for a stray quote or a row with too many fields.") from exc
+                "Check for a stray quote or a row with too many fields."
+            ) from exc
         pending.append(batch)
         pending_rows += batch.num_rows
         if pending_rows >= chunk_rows:
@@ -190,11 +202,16 @@ def _unique_names(headers: list[str]) -> list[str]:
     return names
 
 
-def _arrow_chunk(batches: list[pa.RecordBatch], mapping: dict[str, str],
-                 first_row: int) -> pd.DataFrame:
+def _arrow_chunk(
+    batches: list[pa.RecordBatch], mapping: dict[str, str], first_row: int
+) -> pd.DataFrame:
     table = pa.Table.from_batches(batches)
-    frame = pd.DataFrame({mapping[h]: pd.Series(pd.arrays.ArrowStringArray(
-        table.column(h).combine_chunks())) for h in mapping})
+    frame = pd.DataFrame(
+        {
+            mapping[h]: pd.Series(pd.arrays.ArrowStringArray(table.column(h).combine_chunks()))
+            for h in mapping
+        }
+    )
     frame[ROW] = range(first_row, first_row + table.num_rows)
     return frame
 
@@ -215,7 +232,8 @@ def _read_xlsx(source: Source, sheet: str | None, chunk_rows: int) -> Iterator[p
                 continue
             for h, i in index.items():
                 columns[source.mapping[h]].append(
-                    _cell_text(values[i]) if i < len(values) else None)
+                    _cell_text(values[i]) if i < len(values) else None
+                )
             numbers.append(number)
             if len(numbers) >= chunk_rows:
                 yield _frame(columns, numbers)
@@ -231,8 +249,9 @@ def _sheet(book, path: Path, sheet: str | None):  # type: ignore[no-untyped-def]
     if sheet is None:
         return book.worksheets[0]
     if sheet not in book.sheetnames:
-        raise InputFileError(f"{path.name}: no sheet {sheet!r}; the workbook has "
-                             f"{', '.join(book.sheetnames)}.")
+        raise InputFileError(
+            f"{path.name}: no sheet {sheet!r}; the workbook has {', '.join(book.sheetnames)}."
+        )
     return book[sheet]
 
 
@@ -240,10 +259,14 @@ def _read_parquet(source: Source, chunk_rows: int) -> Iterator[pd.DataFrame]:
     pf = pq.ParquetFile(source.path)
     next_row = 2
     for batch in pf.iter_batches(batch_size=chunk_rows, columns=list(source.mapping)):
-        frame = pd.DataFrame({
-            source.mapping[h]: pd.Series([_cell_text(v) for v in batch.column(h).to_pylist()],
-                                         dtype="string[pyarrow]")
-            for h in source.mapping})
+        frame = pd.DataFrame(
+            {
+                source.mapping[h]: pd.Series(
+                    [_cell_text(v) for v in batch.column(h).to_pylist()], dtype="string[pyarrow]"
+                )
+                for h in source.mapping
+            }
+        )
         frame[ROW] = range(next_row, next_row + batch.num_rows)
         next_row += batch.num_rows
         yield frame
@@ -299,8 +322,9 @@ def _xlsx_headers(path: Path, sheet: str | None) -> list[str]:
         book.close()
 
 
-def read_chunks(source: Source, sheet: str | None = None,
-                chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+def read_chunks(
+    source: Source, sheet: str | None = None, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
     """Chunks with one text column per mapped header (canonical names) and ``__row``."""
     if source.format == "csv":
         yield from _read_csv(source, chunk_rows)

@@ -60,8 +60,13 @@ class ProblemLog:
         out = rows.copy()
         out.insert(0, "行号", out.pop(ROW))
         out["问题"] = ["; ".join(by_row.get(int(r), [])) for r in out["行号"]]
-        out.to_csv(self.quarantine_path, mode="a", index=False, header=not self._quarantine_header,
-                   encoding="utf-8-sig" if not self._quarantine_header else "utf-8")
+        out.to_csv(
+            self.quarantine_path,
+            mode="a",
+            index=False,
+            header=not self._quarantine_header,
+            encoding="utf-8-sig" if not self._quarantine_header else "utf-8",
+        )
         self._quarantine_header = True
 
     def close(self) -> None:

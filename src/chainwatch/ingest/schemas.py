@@ -11,9 +11,25 @@ from dataclasses import dataclass, field
 
 # Column types; each has a vectorised checker in chainwatch.ingest.validation.
 USCC, TEXT, REGION, INDUSTRY, SCALE, AMOUNT, COUNT, DATE, MONTH, TAGS = (
-    "uscc", "text", "region", "industry", "scale", "amount", "count", "date", "month", "tags")
+    "uscc",
+    "text",
+    "region",
+    "industry",
+    "scale",
+    "amount",
+    "count",
+    "date",
+    "month",
+    "tags",
+)
 LONGITUDE, LATITUDE, DIRECTION, HS_CODE, COUNTRY, DIGITS = (
-    "longitude", "latitude", "direction", "hs_code", "country", "digits")
+    "longitude",
+    "latitude",
+    "direction",
+    "hs_code",
+    "country",
+    "digits",
+)
 
 TYPE_DESCRIPTIONS = {
     USCC: "18-character 统一社会信用代码 (GB 32100-2015), check character verified",
@@ -63,8 +79,9 @@ class Kind:
 
 
 def _req(name: str, label: str, type_: str, *aliases: str, description: str = "") -> Column:
-    return Column(name, label, type_, required=True, nullable=False, aliases=aliases,
-                  description=description)
+    return Column(
+        name, label, type_, required=True, nullable=False, aliases=aliases, description=description
+    )
 
 
 def _opt(name: str, label: str, type_: str, *aliases: str, description: str = "") -> Column:
@@ -72,16 +89,24 @@ def _opt(name: str, label: str, type_: str, *aliases: str, description: str = ""
 
 
 ENTERPRISES = Kind(
-    "enterprises", "企业名录", "database",
+    "enterprises",
+    "企业名录",
+    "database",
     (
         _req("uscc", "统一社会信用代码", USCC, "信用代码", "社会信用代码", "credit_code", "code"),
         _req("name", "企业名称", TEXT, "名称", "企业名", "company", "company_name"),
         _req("region_code", "行政区划代码", REGION, "区划代码", "所在地区代码", "region"),
-        _req("industry_code", "行业代码", INDUSTRY, "国民经济行业代码", "所属行业代码",
-             "industry"),
+        _req("industry_code", "行业代码", INDUSTRY, "国民经济行业代码", "所属行业代码", "industry"),
         _opt("scale", "规模", SCALE, "企业规模", "规模类型"),
-        _opt("land_area_mu", "用地面积(亩)", AMOUNT, "用地面积（亩）", "用地面积", "land_area",
-             "land_mu"),
+        _opt(
+            "land_area_mu",
+            "用地面积(亩)",
+            AMOUNT,
+            "用地面积（亩）",
+            "用地面积",
+            "land_area",
+            "land_mu",
+        ),
         _opt("employees", "从业人员", COUNT, "从业人数", "职工人数", "staff"),
         _opt("founded_on", "成立日期", DATE, "成立时间", "注册日期", "founded", "established"),
         _opt("tags", "标签", TAGS, "企业标签", "荣誉资质"),
@@ -93,23 +118,49 @@ ENTERPRISES = Kind(
 )
 
 INVOICES = Kind(
-    "invoices", "增值税发票", "lake",
+    "invoices",
+    "增值税发票",
+    "lake",
     (
-        _req("seller", "销方税号", USCC, "销售方纳税人识别号", "销方纳税人识别号",
-             "销方统一社会信用代码", "seller_uscc", "supplier"),
-        _req("buyer", "购方税号", USCC, "购买方纳税人识别号", "购方纳税人识别号",
-             "购方统一社会信用代码", "buyer_uscc", "customer"),
+        _req(
+            "seller",
+            "销方税号",
+            USCC,
+            "销售方纳税人识别号",
+            "销方纳税人识别号",
+            "销方统一社会信用代码",
+            "seller_uscc",
+            "supplier",
+        ),
+        _req(
+            "buyer",
+            "购方税号",
+            USCC,
+            "购买方纳税人识别号",
+            "购方纳税人识别号",
+            "购方统一社会信用代码",
+            "buyer_uscc",
+            "customer",
+        ),
         _req("date", "开票日期", DATE, "开票时间", "invoice_date"),
         _req("amount", "金额", AMOUNT, "不含税金额", "金额(元)"),
         _req("tax", "税额", AMOUNT, "税额(元)"),
-        Column("product", "商品名称", TEXT, required=True, nullable=True,
-               aliases=("货物或应税劳务名称", "货物或应税劳务、服务名称", "product_name")),
+        Column(
+            "product",
+            "商品名称",
+            TEXT,
+            required=True,
+            nullable=True,
+            aliases=("货物或应税劳务名称", "货物或应税劳务、服务名称", "product_name"),
+        ),
         _opt("tax_class_code", "税收分类编码", DIGITS, "商品和服务税收分类编码", "tax_code"),
     ),
 )
 
 CUSTOMS = Kind(
-    "customs", "海关进出口", "lake",
+    "customs",
+    "海关进出口",
+    "lake",
     (
         _req("uscc", "企业税号", USCC, "统一社会信用代码", "经营单位代码", "企业代码"),
         _req("direction", "进出口", DIRECTION, "进出口标志", "进出口类型", "flow"),
@@ -135,12 +186,16 @@ METRICS = (
 )
 
 INDICATORS = Kind(
-    "indicators", "企业月度指标", "lake",
+    "indicators",
+    "企业月度指标",
+    "lake",
     (
         _req("uscc", "税号", USCC, "统一社会信用代码", "纳税人识别号", "企业税号"),
         _req("period", "月份", MONTH, "期间", "所属期", "month"),
-        *(_opt(name, label, COUNT if name == "employees" else AMOUNT, *aliases)
-          for name, label, aliases in METRICS),
+        *(
+            _opt(name, label, COUNT if name == "employees" else AMOUNT, *aliases)
+            for name, label, aliases in METRICS
+        ),
     ),
     key=("uscc", "period"),
     at_least_one_of=tuple(name for name, _, _ in METRICS),

@@ -36,8 +36,13 @@ class Problem:
     problem: str
 
     def as_dict(self) -> dict[str, object]:
-        return {"file": self.file, "row": self.row, "column": self.column, "value": self.value,
-                "problem": self.problem}
+        return {
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "problem": self.problem,
+        }
 
     def __str__(self) -> str:
         return f"{self.file} row {self.row}, column {self.column}: {self.value!r} {self.problem}"
@@ -49,15 +54,21 @@ def check_uscc(raw: str) -> Outcome:
     try:
         return stdnum_uscc.validate(code), None
     except InvalidLength:
-        return None, (f"has {len(code)} characters; a 统一社会信用代码 has 18 "
-                      "(check for a missing or extra character)")
+        return None, (
+            f"has {len(code)} characters; a 统一社会信用代码 has 18 "
+            "(check for a missing or extra character)"
+        )
     except InvalidFormat:
-        return None, ("is not a 统一社会信用代码: the first 8 characters must be digits and the "
-                      "rest digits or capital letters other than I, O, S, V, Z")
+        return None, (
+            "is not a 统一社会信用代码: the first 8 characters must be digits and the "
+            "rest digits or capital letters other than I, O, S, V, Z"
+        )
     except InvalidChecksum:
         expected = stdnum_uscc.calc_check_digit(code)
-        return None, (f"has a wrong check character (expected {expected!r}); "
-                      "check the code against the business licence")
+        return None, (
+            f"has a wrong check character (expected {expected!r}); "
+            "check the code against the business licence"
+        )
 
 
 def _region(raw: str) -> Outcome:
@@ -67,8 +78,10 @@ def _region(raw: str) -> Outcome:
     if code is None:
         return None, "is not a 6-digit GB/T 2260 administrative division code (e.g. 330106)"
     if not regions.is_known_region(code):
-        return None, ("is not a known GB/T 2260 division code; check it against the current "
-                      "code list (codes change when districts are reorganised)")
+        return None, (
+            "is not a known GB/T 2260 division code; check it against the current "
+            "code list (codes change when districts are reorganised)"
+        )
     return code, None
 
 
@@ -136,10 +149,24 @@ def _month(raw: str) -> Outcome:
     return None, "is not a month; write 2021-03 (YYYY-MM), 2021/3 or 2021年3月"
 
 
-_SCALES = {"规上": "规上", "规模以上": "规上", "above": "规上", "规下": "规下",
-           "规模以下": "规下", "below": "规下"}
-_DIRECTIONS = {"进口": "import", "i": "import", "import": "import", "进": "import",
-               "出口": "export", "e": "export", "export": "export", "出": "export"}
+_SCALES = {
+    "规上": "规上",
+    "规模以上": "规上",
+    "above": "规上",
+    "规下": "规下",
+    "规模以下": "规下",
+    "below": "规下",
+}
+_DIRECTIONS = {
+    "进口": "import",
+    "i": "import",
+    "import": "import",
+    "进": "import",
+    "出口": "export",
+    "e": "export",
+    "export": "export",
+    "出": "export",
+}
 
 
 def _scale(raw: str) -> Outcome:
@@ -173,9 +200,18 @@ def _text(raw: str) -> Outcome:
 
 
 _MAPPED: dict[str, Callable[[str], Outcome]] = {
-    s.USCC: check_uscc, s.REGION: _region, s.INDUSTRY: _industry, s.COUNTRY: _country,
-    s.DATE: _date, s.MONTH: _month, s.SCALE: _scale, s.DIRECTION: _direction, s.HS_CODE: _hs,
-    s.DIGITS: _digits, s.TAGS: _tags, s.TEXT: _text,
+    s.USCC: check_uscc,
+    s.REGION: _region,
+    s.INDUSTRY: _industry,
+    s.COUNTRY: _country,
+    s.DATE: _date,
+    s.MONTH: _month,
+    s.SCALE: _scale,
+    s.DIRECTION: _direction,
+    s.HS_CODE: _hs,
+    s.DIGITS: _digits,
+    s.TAGS: _tags,
+    s.TEXT: _text,
 }
 
 _NUMBER_JUNK = re.compile(r"[,，\s¥￥元]")
@@ -217,8 +253,9 @@ def check_column(raw: pd.Series, type_: str) -> tuple[pd.Series, pd.Series]:
     outcomes = [checker(str(u)) for u in uniques]
     problems = np.array([o[1] for o in outcomes] + [None], dtype=object)[codes]
     if type_ == s.DATE:
-        values: np.ndarray = np.array([o[0] or "NaT" for o in outcomes] + ["NaT"],
-                                      dtype="datetime64[D]")[codes]
+        values: np.ndarray = np.array(
+            [o[0] or "NaT" for o in outcomes] + ["NaT"], dtype="datetime64[D]"
+        )[codes]
     else:
         values = np.empty(len(outcomes) + 1, dtype=object)
         values[:-1] = [o[0] for o in outcomes]
@@ -233,8 +270,9 @@ class ChunkResult:
     problems: list[Problem]
 
 
-def validate_chunk(kind: s.Kind, frame: pd.DataFrame, file_name: str,
-                   headers: dict[str, str]) -> ChunkResult:
+def validate_chunk(
+    kind: s.Kind, frame: pd.DataFrame, file_name: str, headers: dict[str, str]
+) -> ChunkResult:
     """Validate one chunk; ``headers`` maps canonical names back to the file's own headers."""
     problems: list[Problem] = []
     clean = pd.DataFrame(index=frame.index)
@@ -263,18 +301,29 @@ def validate_chunk(kind: s.Kind, frame: pd.DataFrame, file_name: str,
         if hit.any():
             bad_mask |= hit
             label = headers.get(column.name, column.label)
+            shown_values = text.to_numpy(dtype=object, na_value="")
+            issues = issue.to_numpy(dtype=object)
             for i in np.flatnonzero(hit):
-                shown = text.iat[i]
-                problems.append(Problem(file_name, int(rows[i]), label,
-                                        "" if pd.isna(shown) else str(shown),
-                                        str(issue.iat[i])))
+                problems.append(
+                    Problem(file_name, int(rows[i]), label, str(shown_values[i]), str(issues[i]))
+                )
     if kind.at_least_one_of:
         present_cols = [c for c in kind.at_least_one_of if c in clean.columns]
-        none = (clean[present_cols].isna().all(axis=1).to_numpy(dtype=bool) if present_cols
-                else np.ones(len(frame), dtype=bool)) & ~bad_mask
+        none = (
+            clean[present_cols].isna().all(axis=1).to_numpy(dtype=bool)
+            if present_cols
+            else np.ones(len(frame), dtype=bool)
+        ) & ~bad_mask
         for i in np.flatnonzero(none):
-            problems.append(Problem(file_name, int(rows[i]), "(row)", "",
-                                    "has no indicator value; fill at least one indicator column"))
+            problems.append(
+                Problem(
+                    file_name,
+                    int(rows[i]),
+                    "(row)",
+                    "",
+                    "has no indicator value; fill at least one indicator column",
+                )
+            )
         bad_mask |= none
     clean[ROW] = rows
     good = clean[~bad_mask].reset_index(drop=True)

@@ -49,12 +49,15 @@ def connect() -> duckdb.DuckDBPyConnection:
     settings = get_settings()
     spill = settings.home_path / "tmp"
     spill.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config={
-        "memory_limit": settings.duckdb_memory_limit,
-        "threads": settings.duckdb_threads,
-        "temp_directory": str(spill),
-        "preserve_insertion_order": False,
-    })
+    con = duckdb.connect(
+        config={
+            "memory_limit": settings.duckdb_memory_limit,
+            "threads": settings.duckdb_threads,
+            "temp_directory": str(spill),
+            "preserve_insertion_order": False,
+        }
+    )
+    con.execute("SET enable_progress_bar = false")
     return con
 
 
@@ -67,11 +70,13 @@ def dataset_sql(kind: str, batch_ids: list[int]) -> str:
     if not batch_ids:
         raise DataMissingError(
             f"no {kind} loaded yet; load files with `chainwatch ingest {kind} FILE` "
-            "or run `chainwatch demo`.")
+            "or run `chainwatch demo`."
+        )
     files = [p for b in batch_ids for p in sorted(batch_path(kind, b).glob("*.parquet"))]
     if not files:
-        raise DataMissingError(f"the {kind} batches {batch_ids} have no files in the lake; "
-                               "reload them.")
+        raise DataMissingError(
+            f"the {kind} batches {batch_ids} have no files in the lake; reload them."
+        )
     listing = ", ".join(_quote(p) for p in files)
     return f"read_parquet([{listing}], union_by_name=true)"
 

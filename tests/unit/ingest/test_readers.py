@@ -22,12 +22,15 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("encoding", "prefix", "expected"), [
-    ("utf-8", b"", "utf-8"),
-    ("utf-8", b"\xef\xbb\xbf", "utf-8"),
-    ("gbk", b"", "gb18030"),
-    ("gb18030", b"", "gb18030"),
-])
+@pytest.mark.parametrize(
+    ("encoding", "prefix", "expected"),
+    [
+        ("utf-8", b"", "utf-8"),
+        ("utf-8", b"\xef\xbb\xbf", "utf-8"),
+        ("gbk", b"", "gb18030"),
+        ("gb18030", b"", "gb18030"),
+    ],
+)
 def test_detects_encoding(tmp_path: Path, encoding: str, prefix: bytes, expected: str) -> None:
     path = _write(tmp_path, "f.csv", prefix + (HEADER + ROW_TEXT).encode(encoding))
     assert detect_encoding(path) == expected
@@ -40,8 +43,13 @@ def test_detects_encoding(tmp_path: Path, encoding: str, prefix: bytes, expected
 def test_headers_match_with_spaces_width_and_english(tmp_path: Path) -> None:
     text = " Credit_Code ,名称,region,industry,用地面积（亩）,备注\nX,Y,330106,3973,1,n\n"
     source = open_source(_write(tmp_path, "f.csv", text.encode()), ENTERPRISES)
-    assert set(source.mapping.values()) == {"uscc", "name", "region_code", "industry_code",
-                                            "land_area_mu"}
+    assert set(source.mapping.values()) == {
+        "uscc",
+        "name",
+        "region_code",
+        "industry_code",
+        "land_area_mu",
+    }
     assert source.ignored == ["备注"]
     assert header_key("用地面积（亩）") == header_key("用地面积(亩)")
 
@@ -79,9 +87,16 @@ def test_rejects_unknown_formats_and_empty_files(tmp_path: Path) -> None:
 def test_xlsx_numbers_and_dates_arrive_as_text(tmp_path: Path) -> None:
     import datetime as dt
 
-    frame = pd.DataFrame({"统一社会信用代码": ["X"], "企业名称": ["甲"], "行政区划代码": [330106],
-                          "行业代码": ["C3973"], "成立日期": [dt.datetime(2015, 3, 8)],
-                          "用地面积(亩)": [12.5]})
+    frame = pd.DataFrame(
+        {
+            "统一社会信用代码": ["X"],
+            "企业名称": ["甲"],
+            "行政区划代码": [330106],
+            "行业代码": ["C3973"],
+            "成立日期": [dt.datetime(2015, 3, 8)],
+            "用地面积(亩)": [12.5],
+        }
+    )
     path = tmp_path / "f.xlsx"
     frame.to_excel(path, index=False)
     chunk = next(read_chunks(open_source(path, ENTERPRISES)))
@@ -95,8 +110,14 @@ def test_xlsx_named_sheet(tmp_path: Path) -> None:
     path = tmp_path / "f.xlsx"
     with pd.ExcelWriter(path) as writer:
         pd.DataFrame({"a": [1]}).to_excel(writer, sheet_name="说明", index=False)
-        pd.DataFrame({"统一社会信用代码": ["X"], "企业名称": ["甲"], "行政区划代码": ["330106"],
-                      "行业代码": ["3973"]}).to_excel(writer, sheet_name="名录", index=False)
+        pd.DataFrame(
+            {
+                "统一社会信用代码": ["X"],
+                "企业名称": ["甲"],
+                "行政区划代码": ["330106"],
+                "行业代码": ["3973"],
+            }
+        ).to_excel(writer, sheet_name="名录", index=False)
     with pytest.raises(InputFileError, match="missing required"):
         open_source(path, ENTERPRISES)
     source = open_source(path, ENTERPRISES, sheet="名录")
@@ -107,8 +128,14 @@ def test_xlsx_named_sheet(tmp_path: Path) -> None:
 
 def test_parquet_rows(tmp_path: Path) -> None:
     path = tmp_path / "f.parquet"
-    pd.DataFrame({"uscc": ["A", "B"], "name": ["甲", "乙"], "region_code": [330106, 330108],
-                  "industry_code": ["3973", "3911"]}).to_parquet(path)
+    pd.DataFrame(
+        {
+            "uscc": ["A", "B"],
+            "name": ["甲", "乙"],
+            "region_code": [330106, 330108],
+            "industry_code": ["3973", "3911"],
+        }
+    ).to_parquet(path)
     chunk = next(read_chunks(open_source(path, ENTERPRISES)))
     assert chunk["region_code"].tolist() == ["330106", "330108"]
     assert chunk[ROW].tolist() == [2, 3]
@@ -122,15 +149,19 @@ def test_row_numbers_across_chunks(tmp_path: Path) -> None:
     assert rows == list(range(2, 27))
 
 
-cells = st.text(alphabet=st.characters(codec="gbk", exclude_characters="\r\n\x00"),
-                min_size=0, max_size=12)
+cells = st.text(
+    alphabet=st.characters(codec="gbk", exclude_characters="\r\n\x00"), min_size=0, max_size=12
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(names=st.lists(cells, min_size=1, max_size=8),
-       encoding=st.sampled_from(["utf-8", "utf-8-sig", "gbk"]))
-def test_any_text_round_trips(tmp_path_factory: pytest.TempPathFactory, names: list[str],
-                              encoding: str) -> None:
+@given(
+    names=st.lists(cells, min_size=1, max_size=8),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "gbk"]),
+)
+def test_any_text_round_trips(
+    tmp_path_factory: pytest.TempPathFactory, names: list[str], encoding: str
+) -> None:
     import csv
 
     out = io.StringIO()

@@ -21,38 +21,57 @@ def test_uscc_normalised_to_upper_case() -> None:
     assert check_uscc("91110000600037341l") == ("91110000600037341L", None)
 
 
-@pytest.mark.parametrize(("raw", "fragment"), [
-    ("9111000060003734", "has 16 characters"),
-    ("ABCDEFGH600037341L", "first 8 characters must be digits"),
-])
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ("9111000060003734", "has 16 characters"),
+        ("ABCDEFGH600037341L", "first 8 characters must be digits"),
+    ],
+)
 def test_uscc_other_problems(raw: str, fragment: str) -> None:
     value, problem = check_uscc(raw)
     assert value is None and problem is not None and fragment in problem
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("2015-03-08", dt.date(2015, 3, 8)), ("2015/3/8", dt.date(2015, 3, 8)),
-    ("2015年3月8日", dt.date(2015, 3, 8)), ("20150308", dt.date(2015, 3, 8)),
-    ("2015-03-08 00:00:00", dt.date(2015, 3, 8)), ("2015.3.8", dt.date(2015, 3, 8)),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2015-03-08", dt.date(2015, 3, 8)),
+        ("2015/3/8", dt.date(2015, 3, 8)),
+        ("2015年3月8日", dt.date(2015, 3, 8)),
+        ("20150308", dt.date(2015, 3, 8)),
+        ("2015-03-08 00:00:00", dt.date(2015, 3, 8)),
+        ("2015.3.8", dt.date(2015, 3, 8)),
+    ],
+)
 def test_dates(raw: str, expected: dt.date) -> None:
     values, problems = check_column(pd.Series([raw]), s.DATE)
     assert values.iloc[0] == pd.Timestamp(expected) and problems.iloc[0] is None
 
 
-@pytest.mark.parametrize(("raw", "fragment"), [
-    ("2015-02-30", "not a real calendar date"), ("8/3/2015", "is not a date"),
-    ("1850-01-01", "outside 1900"),
-])
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ("2015-02-30", "not a real calendar date"),
+        ("8/3/2015", "is not a date"),
+        ("1850-01-01", "outside 1900"),
+    ],
+)
 def test_bad_dates(raw: str, fragment: str) -> None:
     values, problems = check_column(pd.Series([raw]), s.DATE)
     assert pd.isna(values.iloc[0]) and fragment in problems.iloc[0]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("2021-03", "2021-03"), ("2021/3", "2021-03"), ("202103", "2021-03"),
-    ("2021年3月", "2021-03"), ("2021-03-01", "2021-03"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2021-03", "2021-03"),
+        ("2021/3", "2021-03"),
+        ("202103", "2021-03"),
+        ("2021年3月", "2021-03"),
+        ("2021-03-01", "2021-03"),
+    ],
+)
 def test_months(raw: str, expected: str) -> None:
     values, problems = check_column(pd.Series([raw]), s.MONTH)
     assert values.iloc[0] == expected and problems.iloc[0] is None

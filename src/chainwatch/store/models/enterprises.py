@@ -28,4 +28,5 @@ class Enterprise(Base):
     latitude: Mapped[float | None]
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_batches.id"), index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

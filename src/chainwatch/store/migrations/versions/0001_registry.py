@@ -27,8 +27,9 @@ def upgrade() -> None:
         sa.Column("skipped", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("message", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_ingest_batches"),
     )
@@ -49,11 +50,13 @@ def upgrade() -> None:
         sa.Column("longitude", sa.Float(), nullable=True),
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("batch_id", sa.Integer(), nullable=True),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.PrimaryKeyConstraint("uscc", name="pk_enterprises"),
-        sa.ForeignKeyConstraint(["batch_id"], ["ingest_batches.id"],
-                                name="fk_enterprises_batch_id_ingest_batches"),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["ingest_batches.id"], name="fk_enterprises_batch_id_ingest_batches"
+        ),
     )
     op.create_index("ix_enterprises_name", "enterprises", ["name"])
     op.create_index("ix_enterprises_region_code", "enterprises", ["region_code"])
