@@ -12,6 +12,8 @@ GROUPS: list[tuple[str, str, str]] = [
     ("chainwatch.cli.ingest", "app", "ingest"),
     ("chainwatch.cli.run", "run", "run"),
     ("chainwatch.cli.serve", "serve", "serve"),
+    ("chainwatch.cli.demo", "demo", "demo"),
+    ("chainwatch.cli.demo_data", "demo_data", "demo-data"),
 ]
 
 
