@@ -10,7 +10,6 @@ e.g. 116 for Japan, where ISO 116 is Cambodia) are a different list and are not 
 
 from __future__ import annotations
 
-import csv
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +17,8 @@ from numbers import Integral
 from pathlib import Path
 from typing import Literal
 
-from chainwatch.errors import ConfigError, NotFoundError, ValidationError
+from chainwatch.errors import NotFoundError, ValidationError
+from chainwatch.reference.tables import read_table
 
 DATA_FILE = Path(__file__).parent / "data" / "countries.csv"
 _HEADER = ["alpha2", "alpha3", "numeric", "name_en", "name_zh"]
@@ -98,46 +98,24 @@ class Country:
 
 def read_countries(path: Path) -> dict[str, Country]:
     """Read and check a countries table in the shipped format; raise ConfigError on problems."""
-    problems: list[str] = []
-    countries: dict[str, Country] = {}
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header != _HEADER:
-                raise ConfigError(
-                    f"{path.name}: header is {header!r}; expected {','.join(_HEADER)}. "
-                    "Restore the file from the chainwatch package."
-                )
-            for line_number, row in enumerate(reader, start=2):
-                if len(row) != len(_HEADER):
-                    problems.append(f"row {line_number}: {len(row)} columns, expected 5")
-                    continue
-                alpha2, alpha3, numeric, name_en, name_zh = (cell.strip() for cell in row)
-                if not (
-                    len(alpha2) == 2
-                    and alpha2.isascii()
-                    and alpha2.isupper()
-                    and len(alpha3) == 3
-                    and alpha3.isascii()
-                    and alpha3.isupper()
-                    and len(numeric) == 3
-                    and numeric.isdigit()
-                ):
-                    problems.append(f"row {line_number}: codes {alpha2!r}/{alpha3!r}/{numeric!r}")
-                    continue
-                if alpha2 in countries:
-                    problems.append(f"row {line_number}: {alpha2} appears twice")
-                    continue
-                countries[alpha2] = Country(alpha2, alpha3, numeric, name_en, name_zh)
-    except OSError as exc:
-        raise ConfigError(f"cannot read country table {path}: {exc}") from exc
-    if problems:
-        raise ConfigError(
-            f"{path.name} has {len(problems)} problem(s): {'; '.join(problems[:10])}",
-            errors=problems,
-        )
-    return countries
+    return read_table(path, _HEADER, _parse_row, "country")
+
+
+def _parse_row(row: list[str], line_number: int, problems: list[str]) -> tuple[str, Country] | None:
+    alpha2, alpha3, numeric, name_en, name_zh = row
+    if not (
+        len(alpha2) == 2
+        and alpha2.isascii()
+        and alpha2.isupper()
+        and len(alpha3) == 3
+        and alpha3.isascii()
+        and alpha3.isupper()
+        and len(numeric) == 3
+        and numeric.isdigit()
+    ):
+        problems.append(f"row {line_number}: codes {alpha2!r}/{alpha3!r}/{numeric!r}")
+        return None
+    return alpha2, Country(alpha2, alpha3, numeric, name_en, name_zh)
 
 
 @lru_cache(maxsize=1)

@@ -16,7 +16,6 @@ arrive as text. See docs/reference/industries-and-essentiality.md.
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -25,7 +24,8 @@ from numbers import Integral
 from pathlib import Path
 from typing import Literal
 
-from chainwatch.errors import ConfigError, NotFoundError, ValidationError
+from chainwatch.errors import NotFoundError, ValidationError
+from chainwatch.reference.tables import read_table
 
 IndustryLevel = Literal["section", "division", "group", "class"]
 
@@ -55,46 +55,22 @@ class Industry:
 
 def read_industries(path: Path) -> dict[str, Industry]:
     """Read and check an industry table in the shipped format; raise ConfigError on problems."""
-    problems: list[str] = []
-    industries: dict[str, Industry] = {}
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header != _HEADER:
-                raise ConfigError(
-                    f"{path.name}: header is {header!r}; expected {','.join(_HEADER)}. "
-                    "Restore the file from the chainwatch package."
-                )
-            for line_number, row in enumerate(reader, start=2):
-                industry = _parse_row(row, line_number, problems)
-                if industry is None:
-                    continue
-                if industry.code in industries:
-                    problems.append(f"row {line_number}: code {industry.code} appears twice")
-                    continue
-                industries[industry.code] = industry
-    except OSError as exc:
-        raise ConfigError(f"cannot read industry table {path}: {exc}") from exc
+    return read_table(path, _HEADER, _parse_row, "industry", _check_parents)
+
+
+def _check_parents(industries: dict[str, Industry], problems: list[str]) -> None:
     for industry in industries.values():
         parent = industries.get(industry.parent) if industry.parent else None
         if industry.parent is not None and parent is None:
             problems.append(f"code {industry.code}: parent {industry.parent} is not in the table")
         elif parent is not None and parent.section != industry.section:
             problems.append(f"code {industry.code}: section differs from parent {parent.code}")
-    if problems:
-        raise ConfigError(
-            f"{path.name} has {len(problems)} problem(s): {'; '.join(problems[:10])}",
-            errors=problems,
-        )
-    return industries
 
 
-def _parse_row(row: list[str], line_number: int, problems: list[str]) -> Industry | None:
-    if len(row) != len(_HEADER):
-        problems.append(f"row {line_number}: {len(row)} columns, expected {len(_HEADER)}")
-        return None
-    code, level, section, parent_text, name_zh, name_en = (cell.strip() for cell in row)
+def _parse_row(
+    row: list[str], line_number: int, problems: list[str]
+) -> tuple[str, Industry] | None:
+    code, level, section, parent_text, name_zh, name_en = row
     expected_level = "section" if _SECTION_PATTERN.fullmatch(code) else None
     if code.isdigit():
         expected_level = _LEVEL_BY_LENGTH.get(len(code))
@@ -114,7 +90,7 @@ def _parse_row(row: list[str], line_number: int, problems: list[str]) -> Industr
     if not name_zh:
         problems.append(f"row {line_number}: name_zh is empty")
         return None
-    return Industry(code, level, section, parent, name_zh, name_en)  # type: ignore[arg-type]
+    return code, Industry(code, level, section, parent, name_zh, name_en)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=1)

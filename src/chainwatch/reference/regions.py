@@ -24,6 +24,7 @@ from typing import Literal
 
 from chainwatch.config import get_settings
 from chainwatch.errors import ConfigError, NotFoundError, ValidationError
+from chainwatch.reference.tables import read_table
 
 RegionLevel = Literal["province", "city", "county"]
 
@@ -83,43 +84,17 @@ def normalise_region_code(value: object) -> str | None:
 
 def read_regions(path: Path) -> dict[str, Region]:
     """Read and check a regions table in the shipped format; raise ConfigError on any problem."""
-    problems: list[str] = []
-    regions: dict[str, Region] = {}
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header != _HEADER:
-                raise ConfigError(
-                    f"{path.name}: header is {header!r}; expected {','.join(_HEADER)}. "
-                    "Restore the file from the chainwatch package."
-                )
-            for line_number, row in enumerate(reader, start=2):
-                region = _parse_row(row, line_number, problems)
-                if region is None:
-                    continue
-                if region.code in regions:
-                    problems.append(f"row {line_number}: code {region.code} appears twice")
-                    continue
-                regions[region.code] = region
-    except OSError as exc:
-        raise ConfigError(f"cannot read region table {path}: {exc}") from exc
+    return read_table(path, _HEADER, _parse_row, "region", _check_parents)
+
+
+def _check_parents(regions: dict[str, Region], problems: list[str]) -> None:
     for region in regions.values():
         if region.parent_code is not None and region.parent_code not in regions:
             problems.append(f"code {region.code}: parent {region.parent_code} is not in the table")
-    if problems:
-        raise ConfigError(
-            f"{path.name} has {len(problems)} problem(s): {'; '.join(problems[:10])}",
-            errors=problems,
-        )
-    return regions
 
 
-def _parse_row(row: list[str], line_number: int, problems: list[str]) -> Region | None:
-    if len(row) != len(_HEADER):
-        problems.append(f"row {line_number}: {len(row)} columns, expected {len(_HEADER)}")
-        return None
-    code_text, name, level, parent_text, lon_text, lat_text = (cell.strip() for cell in row)
+def _parse_row(row: list[str], line_number: int, problems: list[str]) -> tuple[str, Region] | None:
+    code_text, name, level, parent_text, lon_text, lat_text = row
     code = normalise_region_code(code_text)
     if code is None or code != code_text:
         problems.append(f"row {line_number}: code {code_text!r} is not a 6-digit GB/T 2260 code")
@@ -139,7 +114,7 @@ def _parse_row(row: list[str], line_number: int, problems: list[str]) -> Region 
     if not (73.0 <= longitude <= 136.0 and 3.0 <= latitude <= 54.0):
         problems.append(f"row {line_number}: centroid ({longitude}, {latitude}) is outside China")
         return None
-    return Region(code, name, level, parent_code, longitude, latitude)  # type: ignore[arg-type]
+    return code, Region(code, name, level, parent_code, longitude, latitude)  # type: ignore[arg-type]
 
 
 def _apply_centroid_overrides(regions: dict[str, Region], path: Path) -> dict[str, Region]:
