@@ -89,12 +89,32 @@ def peak_rss_mib(usage: resource.struct_rusage) -> float:
     return usage.ru_maxrss / 1024
 
 
-def run_child(code: str, env: dict[str, str]) -> tuple[float, float, str]:
+def _limit_memory(gib: int):  # type: ignore[no-untyped-def]
+    """Cap the child's address space so running out of memory ends that child with a
+    MemoryError instead of waking the kernel's OOM killer on a shared machine."""
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (gib << 30, gib << 30))
+
+    return apply
+
+
+def run_child(
+    code: str, env: dict[str, str], memory_gib: int | None = None
+) -> tuple[float, float, str]:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=_limit_memory(memory_gib) if memory_gib else None,
+    )
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
-        return seconds, float("nan"), "FAILED: " + proc.stderr.strip().splitlines()[-1]
+        lines = proc.stderr.strip().splitlines()
+        why = lines[-1] if lines else f"killed by signal {-proc.returncode}"
+        return seconds, float("nan"), f"FAILED after {seconds:.0f} s: {why}"
     out = proc.stdout.strip().splitlines()
     return seconds, float(out[-1]), " ".join(out[:-1])
 
@@ -129,6 +149,12 @@ def main() -> None:
     parser.add_argument("--firms", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, default=None, help="work folder to keep")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--memory-gib",
+        type=int,
+        default=20,
+        help="address-space cap for each measured process (GiB)",
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="cw-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -144,15 +170,18 @@ def main() -> None:
     shutil.rmtree(home, ignore_errors=True)
     env = {**os.environ, "CHAINWATCH_HOME": str(home)}
     print(f"machine: {os.cpu_count()} cores")
-    rows = []
-    secs, rss, info = run_child(CHAINWATCH.format(path=str(csv_path)), env)
-    rows.append(("chainwatch (validate+load+aggregate)", secs, rss, info))
+    print(
+        f"{'implementation':44} {'seconds':>9} {'lines/s':>12} {'peak MiB':>9}  result", flush=True
+    )
+    # chainwatch bounds itself (DuckDB memory_limit); the baseline gets an address-space cap.
+    runs: list[tuple[str, str, int | None]] = [
+        ("chainwatch (validate+load+aggregate)", CHAINWATCH, None)
+    ]
     if not args.skip_baseline:
-        secs, rss, info = run_child(PANDAS.format(path=str(csv_path)), env)
-        rows.append(("baseline: pandas chunked read_csv+groupby", secs, rss, info))
-    print(f"{'implementation':44} {'seconds':>9} {'lines/s':>12} {'peak MiB':>9}  result")
-    for name, secs, rss, info in rows:
-        print(f"{name:44} {secs:9.1f} {args.lines / secs:12,.0f} {rss:9.0f}  {info}")
+        runs.append(("baseline: pandas chunked read_csv+groupby", PANDAS, args.memory_gib))
+    for name, code, cap in runs:
+        secs, rss, info = run_child(code.format(path=str(csv_path)), env, cap)
+        print(f"{name:44} {secs:9.1f} {args.lines / secs:12,.0f} {rss:9.0f}  {info}", flush=True)
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
 
