@@ -33,7 +33,7 @@ ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 def make_codes(n: int, rng: np.random.Generator) -> np.ndarray:
     regions = ["330106", "330212", "330602", "330402", "330782", "331002", "330302"]
-    codes = set()
+    codes: set[str] = set()
     while len(codes) < n:
         org = "".join(rng.choice(list(ALPHABET), size=9))
         body = "91" + regions[len(codes) % len(regions)] + org
