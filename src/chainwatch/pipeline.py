@@ -24,8 +24,17 @@ def _links(engine: str) -> dict[str, Any]:
     return build_links(engine)
 
 
+def _atlas(engine: str) -> dict[str, Any]:
+    from chainwatch.atlas.stage import build_atlas
+
+    return build_atlas(engine)
+
+
 STAGES: dict[str, Stage] = {
     "links": Stage("links", "供应链接 (invoices → links)", _links, ("invoices",)),
+    "atlas": Stage(
+        "atlas", "产业链图谱 (firms → segments, metrics)", _atlas, ("enterprises", "links")
+    ),
 }
 
 

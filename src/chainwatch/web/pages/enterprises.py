@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from chainwatch import registry
 from chainwatch.errors import ValidationError
+from chainwatch.web.pages.atlas import enterprise_panels
 from chainwatch.web.pages.rendering import language_of, render
 
 router = APIRouter()
@@ -85,5 +86,7 @@ async def search_page(
 
 @router.get("/enterprises/{uscc}", response_class=HTMLResponse)
 async def enterprise_page(request: Request, uscc: str) -> HTMLResponse:
-    firm = await run_in_threadpool(registry.get_enterprise, uscc, lang=language_of(request))
-    return render(request, "enterprise.html", {"page": "enterprises", "firm": firm})
+    language = language_of(request)
+    firm = await run_in_threadpool(registry.get_enterprise, uscc, lang=language)
+    atlas = await run_in_threadpool(enterprise_panels, firm["uscc"], language)
+    return render(request, "enterprise.html", {"page": "enterprises", "firm": firm, "atlas": atlas})
