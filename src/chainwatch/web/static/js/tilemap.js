@@ -3,13 +3,34 @@
  * Every region is one square placed by its centroid on plain longitude/latitude axes and
  * coloured by a count; where two regions would share a square, the one with the smaller count
  * moves to the nearest free square. Exposes window.ChainwatchTiles.draw(element, levels, text,
- * onClick) where levels maps a level name ("cities", "counties") to its tiles
- * ({code, name, longitude, latitude, count}).
+ * onClick, options) where levels maps a level name ("cities", "counties") to its tiles
+ * ({code, name, longitude, latitude, count, optional output}); the buttons
+ * `.toggle button[data-level]` switch the level, and onClick(code) follows a click on a tile.
+ * options change the look (see defaults); a page leaves out what it does not change.
  */
 (function () {
   "use strict";
 
-  var palette = ["#f1f4f8", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];
+  var defaults = {
+    palette: ["#f1f4f8", "#c6dbef", "#6baed6", "#2171b5", "#08306b"],
+    maxCell: 110,        // pixels: a map of few regions keeps its squares readable, not huge
+    legendLength: 140,   // pixels of the colour scale under the map
+    // Font size and characters of the name, by the side of a square in pixels (largest first).
+    labels: [{ from: 60, font: 12, chars: 5 }, { from: 36, font: 10, chars: 3 },
+             { from: 0, font: 9, chars: 3 }],
+    ellipsis: "",        // ends a shortened name, counted within its characters
+    groupDigits: false,  // 12,345 rather than 12345 on the squares
+    unit: false,         // tooltip: text.unit after the count
+    hint: false          // tooltip: text.click_hint under the figures
+  };
+
+  function settle(options) {
+    var merged = {};
+    Object.keys(defaults).forEach(function (key) {
+      merged[key] = options && options[key] !== undefined ? options[key] : defaults[key];
+    });
+    return merged;
+  }
 
   function medianNearest(points) {
     var nearest = points.map(function (p, i) {
@@ -45,12 +66,16 @@
     return cells;
   }
 
-  function option(element, tiles, text) {
+  function option(element, tiles, text, options) {
     if (!tiles || !tiles.length) { return {}; }
+    var look = settle(options);
     var lat = tiles.reduce(function (s, t) { return s + t.latitude; }, 0) / tiles.length;
     var squeeze = Math.cos(lat * Math.PI / 180);
     var planar = tiles.map(function (t) { return [t.longitude * squeeze, t.latitude]; });
-    var xs0 = planar.map(function (p) { return p[0]; }), ys0 = planar.map(function (p) { return p[1]; });
+    var xs0 = planar.map(function (p) { return p[0]; });
+    var ys0 = planar.map(function (p) { return p[1]; });
+    // Dense city districts sit closer than the typical spacing: also give each tile a fair
+    // share of the bounding box so they spread out instead of shrinking every tile.
     var area = (Math.max.apply(null, xs0) - Math.min.apply(null, xs0)) *
                (Math.max.apply(null, ys0) - Math.min.apply(null, ys0));
     var side = Math.max(medianNearest(planar) * 1.05, Math.sqrt(area / tiles.length) * 0.75) || 1;
@@ -60,11 +85,16 @@
     var minX = Math.min.apply(null, xs) - 0.6, maxX = Math.max.apply(null, xs) + 0.6;
     var minY = Math.min.apply(null, ys) - 0.6, maxY = Math.max.apply(null, ys) + 0.6;
     var width = element.clientWidth, height = element.clientHeight - 50;
-    var cell = Math.min(width / (maxX - minX), height / (maxY - minY), 110);
+    var cell = Math.min(width / (maxX - minX), height / (maxY - minY), look.maxCell);
     var size = cell * 0.94;
     var top = Math.max(1, Math.max.apply(null, tiles.map(function (t) { return t.count; })));
-    var font = size >= 60 ? 12 : size >= 36 ? 10 : 9;
-    var nameLength = size >= 60 ? 5 : 3;
+    var tier = look.labels.filter(function (l) { return size >= l.from; })[0] ||
+               look.labels[look.labels.length - 1];
+    function count(value) { return look.groupDigits ? value.toLocaleString() : value; }
+    function shorten(name) {
+      if (name.length <= tier.chars) { return name; }
+      return name.slice(0, tier.chars - look.ellipsis.length) + look.ellipsis;
+    }
     return {
       animation: false,
       grid: { left: (width - cell * (maxX - minX)) / 2, top: 4,
@@ -73,16 +103,23 @@
       yAxis: { type: "value", min: minY, max: maxY, show: false },
       tooltip: {
         formatter: function (p) {
-          var lines = [p.data.name, (text.firms || "") + ": " + p.data.count.toLocaleString()];
+          var lines = [p.data.name, (text.firms || "") + ": " + p.data.count.toLocaleString() +
+                       (look.unit ? " " + (text.unit || "") : "")];
           if (p.data.output !== undefined) {
-            lines.push((text.output || "") + ": " + (p.data.output / 10000).toLocaleString(undefined, { maximumFractionDigits: 1 }));
+            var wan = p.data.output / 10000;
+            lines.push((text.output || "") + ": " +
+                       wan.toLocaleString(undefined, { maximumFractionDigits: 1 }));
+          }
+          if (look.hint) {
+            lines.push("<span style=\"color:#888\">" + (text.click_hint || "") + "</span>");
           }
           return lines.join("<br>");
         }
       },
       visualMap: { type: "continuous", min: 0, max: top, dimension: 2, calculable: false,
-                   orient: "horizontal", left: "center", bottom: 0, itemWidth: 12, itemHeight: 140,
-                   text: [text.many || "", text.few || ""], inRange: { color: palette } },
+                   orient: "horizontal", left: "center", bottom: 0, itemWidth: 12,
+                   itemHeight: look.legendLength, text: [text.many || "", text.few || ""],
+                   inRange: { color: look.palette } },
       series: [{
         type: "scatter", symbol: "rect", symbolSize: size, cursor: "pointer",
         itemStyle: { borderColor: "#ffffff", borderWidth: 1 },
@@ -92,10 +129,10 @@
                    label: { color: t.count / top > 0.55 ? "#ffffff" : "#10243e" } };
         }),
         label: {
-          show: size >= 22, position: "inside", fontSize: font, lineHeight: font + 3,
+          show: size >= 22, position: "inside", fontSize: tier.font, lineHeight: tier.font + 3,
           formatter: function (p) {
-            var name = p.data.name.length > nameLength ? p.data.name.slice(0, nameLength) : p.data.name;
-            return size >= 34 ? name + "\n" + p.data.count : name;
+            var name = shorten(p.data.name);
+            return size >= 34 ? name + "\n" + count(p.data.count) : name;
           }
         },
         emphasis: { itemStyle: { borderColor: "#c0392b", borderWidth: 2 } }
@@ -103,10 +140,10 @@
     };
   }
 
-  function draw(element, levels, text, onClick) {
+  function draw(element, levels, text, onClick, options) {
     var chart = window.echarts.init(element);
     var level = "cities";
-    function refresh() { chart.setOption(option(element, levels[level], text), true); }
+    function refresh() { chart.setOption(option(element, levels[level], text, options), true); }
     refresh();
     if (onClick) {
       chart.on("click", function (p) { if (p.data && p.data.code) { onClick(p.data.code); } });
