@@ -53,6 +53,13 @@ def network_positions(con: duckdb.DuckDBPyConnection, damping: float) -> pa.Tabl
         JOIN atlas_firms c ON c.uscc = l.customer AND c.chain_id = s.chain_id
         """
     ).to_arrow_table()
+    return rank_positions(nodes, edges, damping)
+
+
+def rank_positions(nodes: pa.Table, edges: pa.Table, damping: float) -> pa.Table:
+    """(chain_id, uscc, weighted_degree, pagerank) for ``nodes`` (chain_id, uscc) given the
+    chains' internal ``edges`` (chain_id, supplier, customer, amount), whichever engine
+    computed them."""
     node_chain = np.asarray(nodes["chain_id"].to_pylist(), dtype=object)
     node_uscc = np.asarray(nodes["uscc"].to_pylist(), dtype=object)
     edge_chain = np.asarray(edges["chain_id"].to_pylist(), dtype=object)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -39,6 +40,8 @@ from chainwatch.atlas.places import home_province, links_parties_sql, register_p
 from chainwatch.atlas.results import fingerprint
 from chainwatch.atlas.settings import load_atlas_settings
 from chainwatch.atlas.window import latest_period, resolve_window
+from chainwatch.engines import get_engine
+from chainwatch.engines.base import AtlasInputs, AtlasJob, AtlasOutcome
 from chainwatch.errors import DataMissingError
 from chainwatch.ingest import batches
 from chainwatch.store import datasets, lake
@@ -56,24 +59,46 @@ RESULTS = (
 )
 
 
-def _sources() -> tuple[Sources, str]:
-    enterprises = datasets.enterprises_sql()
+def _batch_files(kind: str) -> tuple[Path, ...]:
+    ids = batches.loaded_batch_ids(kind)
+    files = tuple(p for b in ids for p in sorted(lake.batch_path(kind, b).glob("*.parquet")))
+    if ids and not files:
+        raise DataMissingError(f"the {kind} batches {ids} have no files in the lake; reload them.")
+    return files
+
+
+def atlas_inputs() -> AtlasInputs:
+    """The lake files the atlas reads; stops with a hint when the registry or links are
+    missing."""
+    datasets.enterprises_sql()  # raises, with the hint, when no registry is loaded
     if not lake.has_result("links"):
         raise DataMissingError(
             "the atlas needs the supply links, which have not been computed yet; run "
             "`chainwatch run links atlas` (or `chainwatch run`, or `chainwatch demo`)."
         )
-    invoices = datasets.invoices_sql() if batches.loaded_batch_ids("invoices") else None
-    customs = datasets.customs_sql() if batches.loaded_batch_ids("customs") else None
-    return Sources(enterprises, invoices, customs), lake.result_sql("links")
+    return AtlasInputs(
+        enterprises=lake.lake_path() / "enterprises.parquet",
+        links=lake.result_path("links"),
+        invoices=_batch_files("invoices"),
+        customs=_batch_files("customs"),
+    )
 
 
-def build_atlas(engine: str = "duckdb") -> dict[str, Any]:
-    """Compute and store the whole atlas; returns a summary for `chainwatch run`."""
-    chains = load_chains()
-    settings = load_atlas_settings()
-    overrides = load_overrides(chains)
-    sources, links = _sources()
+def _read_sql(files: tuple[Path, ...]) -> str:
+    listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
+    return f"read_parquet([{listing}], union_by_name=true)"
+
+
+def compute_atlas(job: AtlasJob) -> AtlasOutcome:
+    """The DuckDB engine's atlas: set-based SQL over the lake files, results to the lake."""
+    chains, settings, overrides = job.chains, job.settings, job.overrides
+    inputs = job.inputs
+    links = _read_sql((inputs.links,))
+    sources = Sources(
+        _read_sql((inputs.enterprises,)),
+        _read_sql(inputs.invoices) if inputs.invoices else None,
+        _read_sql(inputs.customs) if inputs.customs else None,
+    )
     con = lake.connect()
     try:
         register_places(con, sources.enterprises, links_parties_sql(sources.enterprises, links))
@@ -121,6 +146,26 @@ def build_atlas(engine: str = "duckdb") -> dict[str, Any]:
         ).fetchall()[0][0]
     finally:
         con.close()
+    return AtlasOutcome(
+        counts=counts,
+        province=province,
+        window=window,
+        statuses={str(k): int(v) for k, v in gaps.items()},
+        import_only_products=int(candidates),
+    )
+
+
+def build_atlas(engine: str = "duckdb") -> dict[str, Any]:
+    """Compute and store the whole atlas with ``engine``; returns a summary for
+    `chainwatch run`."""
+    chains = load_chains()
+    settings = load_atlas_settings()
+    overrides = load_overrides(chains)
+    job = AtlasJob(chains, settings, overrides, atlas_inputs())
+    outcome = get_engine(engine).build_atlas(job)
+    counts, province, window = outcome.counts, outcome.province, outcome.window
+    gaps = outcome.statuses
+    candidates = outcome.import_only_products
     summary: dict[str, Any] = {
         "chains": len(chains),
         **counts,

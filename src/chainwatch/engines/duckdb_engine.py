@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chainwatch.engines.base import AtlasJob, AtlasOutcome
 from chainwatch.store import lake
 
 LINKS_SQL = """
@@ -35,3 +36,9 @@ class DuckDBEngine:
             return int(row[0]) if row else 0
         finally:
             con.close()
+
+    def build_atlas(self, job: AtlasJob) -> AtlasOutcome:
+        # The atlas SQL lives with the atlas (chainwatch.atlas.*), written for DuckDB.
+        from chainwatch.atlas.stage import compute_atlas
+
+        return compute_atlas(job)
