@@ -12,7 +12,9 @@ app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=
 
 
 @app.command()
-def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def upgrade(
+    revision: str = typer.Argument("heads", help="Target revision (default: all heads)."),
+) -> None:
     """Create or upgrade the database schema (SQLite by default, PostgreSQL via URL)."""
     current = db.upgrade_database(revision)
     console.print(f"database at revision {current}")

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from chainwatch.config import get_settings
@@ -79,10 +79,17 @@ def _alembic_config(url: str):  # type: ignore[no-untyped-def]
     return cfg
 
 
-def upgrade_database(revision: str = "head") -> str:
-    """Bring the schema to ``revision``; returns the revision now current."""
-    from alembic import command
+def _heads(connection: Connection) -> str:
     from alembic.runtime.migration import MigrationContext
+
+    heads = MigrationContext.configure(connection).get_current_heads()
+    return "+".join(sorted(heads)) or "base"
+
+
+def upgrade_database(revision: str = "heads") -> str:
+    """Bring the schema to ``revision`` (default: every head, as areas of the app keep their
+    tables in migration branches of their own); returns the revision(s) now current."""
+    from alembic import command
 
     url = get_settings().sqlalchemy_url
     engine = engine_for(url)
@@ -91,7 +98,7 @@ def upgrade_database(revision: str = "head") -> str:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() or "base"
+        return _heads(connection)
 
 
 _upgraded: set[str] = set()
@@ -106,7 +113,5 @@ def ensure_database() -> None:
 
 
 def current_revision() -> str:
-    from alembic.runtime.migration import MigrationContext
-
     with get_engine().connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() or "base"
+        return _heads(connection)

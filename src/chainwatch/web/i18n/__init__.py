@@ -1,9 +1,10 @@
 """UI text in Chinese (zh-CN, the default) and English.
 
-Messages live in ``zh-CN.json`` and ``en.json`` beside this file as flat ``key: text`` maps; a
-text may hold ``{name}`` fields filled in by keyword. A key missing from one language falls back
-to the other, then to the key itself, so a forgotten translation shows up instead of breaking a
-page.
+Messages live in ``zh-CN.json`` and ``en.json`` beside this file as flat ``key: text`` maps,
+and each area of the app may add its own ``<area>.zh-CN.json`` and ``<area>.en.json`` (merged in;
+a key defined twice is an error); a text may hold ``{name}`` fields filled in by keyword. A key
+missing from one language falls back to the other, then to the key itself, so a forgotten
+translation shows up instead of breaking a page.
 """
 
 from __future__ import annotations
@@ -45,10 +46,21 @@ def resolve_language(requested: str | None, remembered: str | None, default: str
     return LANGUAGES[0]
 
 
+def _load(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8") as handle:
+        data: dict[str, str] = json.load(handle)
+    return data
+
+
 @lru_cache(maxsize=len(LANGUAGES))
 def messages(language: str) -> dict[str, str]:
-    with (_FOLDER / f"{language}.json").open(encoding="utf-8") as handle:
-        data: dict[str, str] = json.load(handle)
+    data = _load(_FOLDER / f"{language}.json")
+    for path in sorted(_FOLDER.glob(f"*.{language}.json")):
+        area = _load(path)
+        twice = sorted(set(area) & set(data))
+        if twice:
+            raise RuntimeError(f"UI text {path.name} defines keys again: {', '.join(twice[:5])}")
+        data.update(area)
     return data
 
 
