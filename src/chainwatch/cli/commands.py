@@ -14,6 +14,7 @@ GROUPS: list[tuple[str, str, str]] = [
     ("chainwatch.cli.serve", "serve", "serve"),
     ("chainwatch.cli.demo", "demo", "demo"),
     ("chainwatch.cli.demo_data", "demo_data", "demo-data"),
+    ("chainwatch.cli.monitor", "app", "monitor"),
     ("chainwatch.cli.atlas", "app", "atlas"),
     ("chainwatch.cli.chains", "app", "chains"),
 ]

@@ -1,0 +1,14 @@
+"""Monitoring (一图一指数): indices now; early warnings, rankings and direct reporting next.
+
+Modules:
+  periods    months 'YYYY-MM', the combined January–February 'YYYY-01+02', days per period
+  settings   composite weights and the fixed-base year (settings.yaml, CHAINWATCH_HOME/monitor.yaml)
+  scopes     firm, county, city, province, and Grouping — the hook for chain segments and chains
+  index_sql  the DuckDB queries: the firm panel, and indices summed from it
+  indices    compute_indices (pipeline step; lake results ``index_panel`` and ``indices``) and
+             index_series (one scope over a range of months)
+
+Later parts build on these results: alerts read the ``indices`` series of chains and regions
+and the firm-level ``index_panel``; rankings compare regions on the same rows.
+See docs/monitoring.md for the formulas, a worked example and the settings.
+"""

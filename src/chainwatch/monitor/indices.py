@@ -1,0 +1,284 @@
+"""Monitoring indices (一图一指数, 税电指数): compute them for every scope, store, and query.
+
+:func:`compute_indices` is the pipeline step: all scopes × all periods into the lake results
+``index_panel`` (one row per firm and period: its values now, a year earlier and in the base
+year; large) and ``indices`` (counties, cities, provinces and groupings, summed from the panel;
+small, what pages, alerts and rankings read), described in docs/monitoring.md.
+:func:`index_series` answers one scope (and code) over a month range, from the stored results
+when they are current, otherwise computed on the fly for just the firms concerned.
+
+The formulas are in :mod:`chainwatch.monitor.index_sql` and docs/monitoring.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from chainwatch.errors import DataMissingError, NotFoundError, ValidationError
+from chainwatch.ingest import batches
+from chainwatch.monitor import periods, scopes
+from chainwatch.monitor.index_sql import aggregate_sql, fetch_dicts, firm_indices_sql, panel_sql
+from chainwatch.monitor.scopes import FIRM, REGION_SCOPES, SCOPES, Grouping
+from chainwatch.monitor.settings import IndexSettings, load_index_settings
+from chainwatch.store import datasets, lake
+
+RESULT = "indices"
+PANEL = "index_panel"
+Source = Literal["auto", "stored", "compute"]
+
+
+def _meta_path() -> Path:
+    return lake.result_path(RESULT).with_suffix(".json")
+
+
+def _inputs() -> dict[str, Any]:
+    """What the stored result was computed from; a change means it is out of date."""
+    snapshot = lake.lake_path() / "enterprises.parquet"
+    stat = snapshot.stat() if snapshot.exists() else None
+    return {
+        "indicator_batches": batches.loaded_batch_ids("indicators"),
+        "enterprises": [stat.st_mtime_ns, stat.st_size] if stat else None,
+    }
+
+
+def _read_meta() -> dict[str, Any] | None:
+    path = _meta_path()
+    if not path.exists() or not lake.has_result(RESULT):
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def stored_is_current(settings: IndexSettings) -> bool:
+    """True when the stored indices match the loaded data and these settings."""
+    meta = _read_meta()
+    return (
+        meta is not None
+        and meta.get("inputs") == _inputs()
+        and meta.get("settings") == settings.as_dict()
+    )
+
+
+def compute_indices(
+    groupings: Sequence[Grouping] = (),
+    settings: IndexSettings | None = None,
+    *,
+    firm_panel: bool = True,
+    indicators: str | None = None,
+    enterprises: str | None = None,
+    periods_from: str | None = None,
+) -> dict[str, Any]:
+    """Compute every scope and period and store result ``indices`` (and ``index_panel``).
+
+    With ``firm_panel`` the panel (one row per firm and period) is stored first and the region
+    and grouping indices are summed from it, so the firm scope is read from storage too; without
+    it the indices are summed straight from the query and firm indices are computed on demand.
+    ``indicators``, ``enterprises`` and ``periods_from`` (see
+    :func:`~chainwatch.monitor.index_sql.panel_sql`) replace the loaded datasets with other
+    DuckDB relations (benchmarks); a result computed that way is never taken as current.
+    """
+    settings = (settings or load_index_settings()).checked()
+    overridden = indicators is not None or enterprises is not None
+    if indicators is None and periods_from is None:
+        # The merged indicators are a GROUP BY over every firm and month; batches scan faster.
+        periods_from = batches.dataset_sql("indicators")
+    indicators = indicators or datasets.indicators_sql()
+    enterprises = enterprises or scopes.require_enterprises("region")
+    meta = _meta_path()
+    meta.unlink(missing_ok=True)  # stale until the results and the new meta are in place
+    if not firm_panel:
+        lake.remove(lake.result_path(PANEL))
+    panel_rows = 0
+    con = lake.connect()
+    try:
+        scopes.register_firm_ids(con, enterprises)
+        scopes.register_region_map(con, enterprises)
+        query = panel_sql(settings, indicators=indicators, periods_from=periods_from)
+        panel = f"({query})"
+        if firm_panel:
+            lake.write_result_query(con, PANEL, panel)
+            panel = lake.result_sql(PANEL)
+            row = con.execute(f"SELECT count(*) FROM {panel}").fetchone()
+            panel_rows = int(row[0]) if row else 0
+        regional = aggregate_sql(panel, REGION_SCOPES, settings, groupings)
+        lake.write_result_query(con, RESULT, regional)
+        counts = dict(
+            con.execute(
+                f"SELECT scope, count(*) FROM {lake.result_sql(RESULT)} GROUP BY scope"
+            ).fetchall()
+        )
+        found = con.execute(f"SELECT count(DISTINCT period) FROM {lake.result_sql(RESULT)}")
+        months = (found.fetchone() or (0,))[0]
+    finally:
+        con.close()
+    stored_scopes = [*([FIRM] if firm_panel else []), *REGION_SCOPES]
+    stored_scopes += [g.scope for g in groupings]
+    if not overridden:
+        meta.write_text(
+            json.dumps(
+                {"inputs": _inputs(), "settings": settings.as_dict(), "scopes": stored_scopes}
+            ),
+            encoding="utf-8",
+        )
+    return {
+        "rows": sum(counts.values()),
+        "firm_rows": panel_rows,
+        "periods": int(months),
+        **{f"{s}_rows": int(counts.get(s, 0)) for s in stored_scopes if s != FIRM},
+        "sales_weight": settings.sales_weight,
+        "electricity_weight": settings.electricity_weight,
+        "base_year": settings.base_year,
+        "path": str(lake.result_path(RESULT)),
+    }
+
+
+# The combined January–February follows February.
+ORDER = "ORDER BY code, last_month, first_month DESC"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _where(
+    scope: str | None, code: str | None, start: periods.Month | None, end: periods.Month | None
+) -> str:
+    conditions = ["TRUE"]
+    if scope is not None:
+        conditions.append(f"scope = {_quote(scope)}")
+    if code is not None:
+        conditions.append(f"code = {_quote(code)}")
+    if start is not None:
+        conditions.append(f"first_month >= {_quote(start.label)}")
+    if end is not None:
+        conditions.append(f"last_month <= {_quote(end.label)}")
+    return "WHERE " + " AND ".join(conditions)
+
+
+def _stored_scopes() -> list[str]:
+    meta = _read_meta()
+    stored = list(meta.get("scopes", [])) if meta else []
+    return [s for s in stored if s != FIRM or lake.has_result(PANEL)]
+
+
+def index_series(
+    scope: str,
+    code: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    *,
+    settings: IndexSettings | None = None,
+    source: Source = "auto",
+) -> list[dict[str, Any]]:
+    """Index rows of one scope (one code, or every code of the scope) between two months.
+
+    ``start``/``end`` are YYYY-MM (inclusive; a combined January–February is included when
+    both months are). ``source``: "stored" reads the stored result, "compute" computes on the
+    fly, "auto" reads the stored result only when it is current for these settings.
+    """
+    settings = (settings or load_index_settings()).checked()
+    first = periods.parse_month(start, "--from") if start else None
+    last = periods.parse_month(end, "--to") if end else None
+    periods.check_range(first, last)
+    stored_scopes = _stored_scopes()
+    known = [*SCOPES, *(s for s in stored_scopes if s not in SCOPES)]
+    if scope not in known:
+        raise ValidationError(f"scope {scope!r} is not known; expected one of {', '.join(known)}.")
+    if code is not None:
+        code = scopes.check_code(scope, code)
+    elif scope == FIRM:
+        raise ValidationError("--scope firm needs --code with the firm's 统一社会信用代码.")
+    stored = source == "stored" or (source == "auto" and stored_is_current(settings))
+    if stored and scope not in stored_scopes:
+        if source == "stored":
+            raise DataMissingError(
+                f"no stored {scope} indices; run `chainwatch monitor compute` (or "
+                "`chainwatch run`) first, or use --source compute."
+            )
+        stored = False
+    if scope not in SCOPES and not stored:
+        raise DataMissingError(
+            f"{scope} indices are computed only by the pipeline; run "
+            "`chainwatch monitor compute` (or `chainwatch run`) first."
+        )
+    rows = (
+        _stored(scope, code, first, last)
+        if stored
+        else _computed(scope, code, first, last, settings)
+    )
+    if not rows:
+        what = f"{scope} {code}" if code else f"any {scope}"
+        span = (
+            f" from {start or 'the first month'} to {end or 'the last month'}"
+            if (start or end)
+            else ""
+        )
+        raise NotFoundError(
+            f"no sales or electricity figures for {what}{span}; check the code "
+            "and the months (`chainwatch ingest --list --kind indicators` shows "
+            "what is loaded)."
+        )
+    return rows
+
+
+def _stored(
+    scope: str, code: str | None, start: periods.Month | None, end: periods.Month | None
+) -> list[dict[str, Any]]:
+    con = lake.connect()
+    try:
+        if scope == FIRM and code is not None:
+            panel = f"(SELECT * FROM {lake.result_sql(PANEL)} WHERE code = {_quote(code)})"
+            query = firm_indices_sql(
+                panel, _settings_of_stored(), scopes.enterprises_or_none(), start, end
+            )
+        else:
+            query = f"SELECT * FROM {lake.result_sql(RESULT)} {_where(scope, code, start, end)}"
+        return fetch_dicts(con, f"SELECT * FROM ({query}) {ORDER}")
+    finally:
+        con.close()
+
+
+def _settings_of_stored() -> IndexSettings:
+    meta = _read_meta()
+    values = meta.get("settings") if meta else None
+    return IndexSettings(**values) if isinstance(values, dict) else load_index_settings()
+
+
+def _computed(
+    scope: str,
+    code: str | None,
+    start: periods.Month | None,
+    end: periods.Month | None,
+    settings: IndexSettings,
+) -> list[dict[str, Any]]:
+    indicators = datasets.indicators_sql()
+    enterprises = (
+        scopes.enterprises_or_none() if scope == FIRM else scopes.require_enterprises(scope)
+    )
+    con = lake.connect()
+    try:
+        scopes.register_firm_ids(con, enterprises)
+        if scope in REGION_SCOPES and enterprises is not None:
+            scopes.register_region_map(con, enterprises)
+        firm_filter = scopes.firm_filter_sql(scope, code, enterprises) if code else None
+        panel = panel_sql(
+            settings,
+            indicators=indicators,
+            firm_filter=firm_filter,
+            start=start,
+            end=end,
+            periods_from=batches.dataset_sql("indicators"),
+        )
+        if scope == FIRM:
+            query = firm_indices_sql(f"({panel})", settings, enterprises, start, end)
+        else:
+            query = aggregate_sql(f"({panel})", [scope], settings, start=start, end=end)
+        return fetch_dicts(con, f"SELECT * FROM ({query}) {_where(None, code, None, None)} {ORDER}")
+    finally:
+        con.close()
