@@ -30,12 +30,38 @@ def _atlas(engine: str) -> dict[str, Any]:
     return build_atlas(engine)
 
 
+def _monitor(engine: str) -> dict[str, Any]:
+    from chainwatch.monitor.stage import build_monitor
+
+    return build_monitor(engine)
+
+
 STAGES: dict[str, Stage] = {
     "links": Stage("links", "供应链接 (invoices → links)", _links, ("invoices",)),
     "atlas": Stage(
         "atlas", "产业链图谱 (firms → segments, metrics)", _atlas, ("enterprises", "links")
     ),
+    "monitor": Stage("monitor", "监测指数 (indicators → indices)", _monitor, ("indicators",)),
 }
+
+
+KINDS = ("enterprises", "invoices", "customs", "indicators")
+
+
+def missing_inputs(stage: Stage, produced: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """What ``stage`` needs that is neither loaded nor computed (nor ``produced`` by a stage
+    earlier in the same run)."""
+    from chainwatch.ingest import batches
+    from chainwatch.store import lake
+
+    absent = []
+    for need in stage.needs:
+        if need in produced:
+            continue
+        present = bool(batches.loaded_batch_ids(need)) if need in KINDS else lake.has_result(need)
+        if not present:
+            absent.append(need)
+    return absent
 
 
 def stage_names() -> list[str]:

@@ -7,7 +7,7 @@ import time
 import typer
 
 from chainwatch.cli.output import console, print_json, progress_bar
-from chainwatch.pipeline import select, stage_names
+from chainwatch.pipeline import missing_inputs, select, stage_names
 from chainwatch.store.db import ensure_database
 
 
@@ -19,14 +19,23 @@ def run(
     """Run pipeline stages (links → atlas → risk → monitor, as far as they exist)."""
     ensure_database()
     chosen = select(stages)
-    summaries = {}
+    summaries: dict[str, dict[str, object]] = {}
+    produced: set[str] = set()
     with progress_bar("pipeline", total=len(chosen)) as advance:
         for stage in chosen:
+            absent = missing_inputs(stage, produced)
+            if absent and not stages:
+                # A whole run does what the loaded data allows; a stage asked for by name runs
+                # and says precisely what it lacks.
+                summaries[stage.name] = {"skipped": "missing " + ", ".join(absent)}
+                advance(1)
+                continue
             advance(0, description=f"{stage.name}: {stage.label}")
             started = time.perf_counter()
             summary = stage.run(engine)
             summary["seconds"] = round(time.perf_counter() - started, 2)
             summaries[stage.name] = summary
+            produced.add(stage.name)
             advance(1)
     if json_:
         print_json(summaries)
