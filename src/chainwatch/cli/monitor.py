@@ -138,3 +138,6 @@ def compute(json_: bool = typer.Option(False, "--json", help="Print the summary 
         print_json(summary)
         return
     console.print(", ".join(f"{k}={v}" for k, v in summary.items() if k != "path"), highlight=False)
+
+
+from chainwatch.cli import monitor_reports  # noqa: E402, F401  (direct reporting commands)

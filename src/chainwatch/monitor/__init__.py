@@ -1,4 +1,4 @@
-"""Monitoring (一图一指数): indices now; early warnings, rankings and direct reporting next.
+"""Monitoring (一图一指数): indices, early warnings, rankings and direct reporting (直联直报).
 
 Modules:
   periods    months 'YYYY-MM', the combined January–February 'YYYY-01+02', days per period
@@ -7,6 +7,9 @@ Modules:
   index_sql  the DuckDB queries: the firm panel, and indices summed from it
   indices    compute_indices (pipeline step; lake results ``index_panel`` and ``indices``) and
              index_series (one scope over a range of months)
+  reporting  direct reports (直联直报): store, confirm, late reporters; with report_schema
+             (validation), report_checks (plausibility against the firm's history),
+             report_deadline (the 8th of the next month, working days) and report_files
 
 Later parts build on these results: alerts read the ``indices`` series of chains and regions
 and the firm-level ``index_panel``; rankings compare regions on the same rows.

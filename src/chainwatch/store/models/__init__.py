@@ -3,5 +3,19 @@
 from chainwatch.store.models.base import Base
 from chainwatch.store.models.enterprises import Enterprise
 from chainwatch.store.models.ingest import IngestBatch
+from chainwatch.store.models.reports import (
+    DirectReport,
+    DirectReportPrice,
+    DirectReportProduct,
+    DirectReportRevision,
+)
 
-__all__ = ["Base", "Enterprise", "IngestBatch"]
+__all__ = [
+    "Base",
+    "DirectReport",
+    "DirectReportPrice",
+    "DirectReportProduct",
+    "DirectReportRevision",
+    "Enterprise",
+    "IngestBatch",
+]
