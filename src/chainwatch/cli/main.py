@@ -66,13 +66,25 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(1)
-    except Exception as exc:  # click usage errors come through here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+    except Exception as exc:  # usage errors come through here in non-standalone mode
+        if isinstance(exc, _usage_errors()):
+            exc.show()  # type: ignore[attr-defined]
             sys.exit(2)
         raise
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Click's usage-error class, and Typer's own copy of it (Typer ≥ 0.29 ships click inside)."""
+    import click
+
+    classes: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException
+    except ImportError:  # an older Typer that uses click itself
+        pass
+    else:
+        classes.append(ClickException)
+    return tuple(classes)
 
 
 if __name__ == "__main__":
