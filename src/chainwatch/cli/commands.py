@@ -17,6 +17,7 @@ GROUPS: list[tuple[str, str, str]] = [
     ("chainwatch.cli.monitor", "app", "monitor"),
     ("chainwatch.cli.atlas", "app", "atlas"),
     ("chainwatch.cli.chains", "app", "chains"),
+    ("chainwatch.cli.risk", "app", "risk"),
 ]
 
 
