@@ -30,6 +30,12 @@ def _atlas(engine: str) -> dict[str, Any]:
     return build_atlas(engine)
 
 
+def _risk(engine: str) -> dict[str, Any]:
+    from chainwatch.risk.stage import build_risk
+
+    return build_risk(engine)
+
+
 def _monitor(engine: str) -> dict[str, Any]:
     from chainwatch.monitor.stage import build_monitor
 
@@ -41,6 +47,7 @@ STAGES: dict[str, Stage] = {
     "atlas": Stage(
         "atlas", "产业链图谱 (firms → segments, metrics)", _atlas, ("enterprises", "links")
     ),
+    "risk": Stage("risk", "系统性风险 (links → ESRI)", _risk, ("enterprises", "links")),
     "monitor": Stage("monitor", "监测指数 (indicators → indices)", _monitor, ("indicators",)),
 }
 

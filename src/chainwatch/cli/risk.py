@@ -157,3 +157,6 @@ def esri(
                 for t in top_firms
             ],
         )
+
+
+from chainwatch.cli import risk_scenarios as _scenarios  # noqa: E402,F401  (adds its commands)

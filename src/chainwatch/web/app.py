@@ -21,11 +21,13 @@ from chainwatch.store.db import ensure_database
 from chainwatch.web import api, pages
 from chainwatch.web.api import atlas as atlas_api
 from chainwatch.web.api import reports as reports_api
+from chainwatch.web.api import risk as risk_api
 from chainwatch.web.assets import SWAGGER_CSS, SWAGGER_JS, vendor_folders
 from chainwatch.web.errors import install_error_handlers
 from chainwatch.web.language import language_middleware
 from chainwatch.web.pages import atlas as atlas_pages
 from chainwatch.web.pages import reports as reports_pages
+from chainwatch.web.pages import risk_scenarios as risk_pages
 from chainwatch.web.pages.rendering import render
 
 STATIC = Path(__file__).parent / "static"
@@ -72,6 +74,7 @@ def create_app() -> FastAPI:
     app.middleware("http")(language_middleware)
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(atlas_api.router, prefix="/api/v1")
+    app.include_router(risk_api.router, prefix="/api/v1")
     app.include_router(reports_api.router, prefix="/api/v1")
 
     vendors = vendor_folders()
@@ -87,5 +90,6 @@ def create_app() -> FastAPI:
     app.add_api_route("/docs", _docs_page, include_in_schema=False, response_class=HTMLResponse)
     app.include_router(pages.router)
     app.include_router(atlas_pages.router, include_in_schema=False)
+    app.include_router(risk_pages.router, include_in_schema=False)
     app.include_router(reports_pages.router, include_in_schema=False)
     return app
