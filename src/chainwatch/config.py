@@ -30,6 +30,10 @@ class Settings(BaseSettings):
         default="4GB", description="Memory DuckDB may use for analytics."
     )
     duckdb_threads: int = Field(default=2, description="Threads DuckDB may use.")
+    spark_master: str = Field(
+        default="local[2]",
+        description="Spark master: local[N] or a cluster URL (docs/spark-esri.md).",
+    )
     assets_dir: Path | None = Field(
         default=None,
         description="Folder with installed front-end packages (node_modules); found by default.",

@@ -160,3 +160,4 @@ def esri(
 
 
 from chainwatch.cli import risk_scenarios as _scenarios  # noqa: E402,F401  (adds its commands)
+from chainwatch.cli import risk_spark as _spark  # noqa: E402,F401  (adds `risk esri-spark`)
