@@ -144,11 +144,11 @@ def test_cli_gives_the_same_file_as_risk_esri(
         "--exact",
     ]
     outputs = {}
-    for command in ("esri", "esri-spark"):
+    for command in ("local", "spark"):
         out = tmp_path / f"{command}.csv"
-        extra = ["--batch-size", "3"] if command == "esri-spark" else []
+        extra = ["--engine", "spark", "--batch-size", "3"] if command == "spark" else []
         monkeypatch.setattr(
-            sys, "argv", ["chainwatch", "risk", command, *files, *extra, "--out", str(out)]
+            sys, "argv", ["chainwatch", "risk", "esri", *files, *extra, "--out", str(out)]
         )
         with pytest.raises(SystemExit) as done:
             main()
@@ -156,7 +156,7 @@ def test_cli_gives_the_same_file_as_risk_esri(
         assert done.value.code in (0, None), capsys.readouterr()
         outputs[command] = pd.read_csv(out, encoding="utf-8-sig")
     assert "Spark" in capsys.readouterr().out
-    pd.testing.assert_frame_equal(outputs["esri-spark"], outputs["esri"], rtol=0, atol=1e-12)
+    pd.testing.assert_frame_equal(outputs["spark"], outputs["local"], rtol=0, atol=1e-12)
 
 
 def test_batches_cover_every_firm_once() -> None:

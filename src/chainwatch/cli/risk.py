@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
@@ -10,9 +12,10 @@ import numpy as np
 import typer
 
 from chainwatch.cli.output import console, print_json, print_table, progress_bar
-from chainwatch.errors import InputFileError
+from chainwatch.config import get_settings
+from chainwatch.errors import InputFileError, ValidationError
 from chainwatch.risk.esri import DEFAULT_TOL
-from chainwatch.risk.fast import DEFAULT_DELTA, DEFAULT_MAX_ERROR, firm_esri
+from chainwatch.risk.fast import DEFAULT_DELTA, DEFAULT_MAX_ERROR, ScenarioESRI, firm_esri
 from chainwatch.risk.files import load_inputs, write_results
 
 app = typer.Typer(
@@ -72,12 +75,39 @@ def esri(
         "--weights",
         help="ESRI weights: out-strength (sales, default), in-strength or their sum.",
     ),
-    threads: int | None = typer.Option(None, "--threads", min=1, help="Threads to use."),
+    threads: int | None = typer.Option(
+        None,
+        "--threads",
+        help="Threads to use (with --engine spark: threads inside each Spark task, default 1).",
+    ),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        help="Where the cascades run: local, or spark (batches of firms as Spark tasks on "
+        "CHAINWATCH_SPARK_MASTER; docs/spark-esri.md). Same results either way.",
+    ),
+    batch_size: int | None = typer.Option(
+        None,
+        "--batch-size",
+        help="--engine spark: firms per Spark task (default: about 8 tasks per core, "
+        "at most 20,000 firms each).",
+    ),
     top: int = typer.Option(10, "--top", min=0, help="Firms to show, by ESRI."),
     json_: bool = typer.Option(False, "--json", help="Print a JSON summary instead."),
 ) -> None:
     """Economic systemic risk index of every firm: the share of the network's production lost
     if that firm fails, downstream (suppliers → customers) and upstream (lost demand)."""
+    if engine not in ("local", "spark"):
+        raise ValidationError(f"--engine {engine!r}: choose local or spark.")
+    if threads is not None and threads < 1:
+        raise ValidationError(f"--threads {threads}: give 1 or more.")
+    compute: Callable[..., ScenarioESRI] = firm_esri
+    if engine == "spark":
+        from chainwatch.risk.spark_esri import spark_firm_esri
+
+        compute = functools.partial(spark_firm_esri, batch_size=batch_size)
+    elif batch_size is not None:
+        raise ValidationError("--batch-size goes with --engine spark.")
     if out.is_dir():
         raise InputFileError(f"--out {out}: is a folder; give a file name such as esri.csv.")
     started = time.perf_counter()
@@ -89,7 +119,7 @@ def esri(
         Weights.total: network.out_strength + network.in_strength,
     }[weights]
     with progress_bar("ESRI 计算 / computing ESRI", total=network.size) as advance:
-        result = firm_esri(
+        result = compute(
             network,
             exact=exact,
             tol=tol,
@@ -117,6 +147,7 @@ def esri(
         "links": network.links,
         "sectors": len(inputs.sectors),
         "replaceability": inputs.markets is not None,
+        "engine": engine,
         "mode": result.mode,
         "tol": tol,
         "delta": result.delta,
@@ -130,10 +161,11 @@ def esri(
     if json_:
         print_json(summary)
         return
+    where = f"Spark {get_settings().spark_master}; " if engine == "spark" else ""
     console.print(
         f"{network.size:,} firms, {network.links:,} links, "
         f"{len(inputs.sectors)} sectors, replaceability "
-        f"{'on' if inputs.markets is not None else 'off'}; {seconds:.1f} s → {out}"
+        f"{'on' if inputs.markets is not None else 'off'}; {where}{seconds:.1f} s → {out}"
     )
     if exact:
         console.print("exact mode: the reference iteration; results agree with it to rounding.")
@@ -160,4 +192,3 @@ def esri(
 
 
 from chainwatch.cli import risk_scenarios as _scenarios  # noqa: E402,F401  (adds its commands)
-from chainwatch.cli import risk_spark as _spark  # noqa: E402,F401  (adds `risk esri-spark`)

@@ -1,5 +1,5 @@
 """One Spark session per process, for every use of Spark in chainwatch (the cascades of
-``chainwatch risk esri-spark`` and the Spark engine's stages).
+``chainwatch risk esri --engine spark`` and the Spark engine's stages).
 
 Spark runs in local mode by default (``local[2]``: the driver is the executor, the web UI off,
 bound to 127.0.0.1, spill under CHAINWATCH_HOME/tmp/spark). CHAINWATCH_SPARK_MASTER names a
