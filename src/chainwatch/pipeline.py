@@ -42,12 +42,24 @@ def _monitor(engine: str) -> dict[str, Any]:
     return build_monitor(engine)
 
 
+def _screen(engine: str) -> dict[str, Any]:
+    from chainwatch.risk.screening import screen_risks
+
+    return screen_risks(engine)
+
+
 STAGES: dict[str, Stage] = {
     "links": Stage("links", "供应链接 (invoices → links)", _links, ("invoices",)),
     "atlas": Stage(
         "atlas", "产业链图谱 (firms → segments, metrics)", _atlas, ("enterprises", "links")
     ),
     "risk": Stage("risk", "系统性风险 (links → ESRI)", _risk, ("enterprises", "links")),
+    "screen": Stage(
+        "screen",
+        "风险筛查 (atlas, customs, ESRI → 一链一清单)",
+        _screen,
+        ("enterprises", "links", "atlas_meta"),
+    ),
     "monitor": Stage("monitor", "监测指数 (indicators → indices)", _monitor, ("indicators",)),
 }
 

@@ -191,4 +191,5 @@ def esri(
         )
 
 
+from chainwatch.cli import risk_list as _risk_list  # noqa: E402,F401  (adds the risk-list commands)
 from chainwatch.cli import risk_scenarios as _scenarios  # noqa: E402,F401  (adds its commands)

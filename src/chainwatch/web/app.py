@@ -22,11 +22,13 @@ from chainwatch.web import api, pages
 from chainwatch.web.api import atlas as atlas_api
 from chainwatch.web.api import reports as reports_api
 from chainwatch.web.api import risk as risk_api
+from chainwatch.web.api import risk_list as risk_list_api
 from chainwatch.web.assets import SWAGGER_CSS, SWAGGER_JS, vendor_folders
 from chainwatch.web.errors import install_error_handlers
 from chainwatch.web.language import language_middleware
 from chainwatch.web.pages import atlas as atlas_pages
 from chainwatch.web.pages import reports as reports_pages
+from chainwatch.web.pages import risk_list as risk_list_pages
 from chainwatch.web.pages import risk_scenarios as risk_pages
 from chainwatch.web.pages.rendering import render
 
@@ -75,6 +77,7 @@ def create_app() -> FastAPI:
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(atlas_api.router, prefix="/api/v1")
     app.include_router(risk_api.router, prefix="/api/v1")
+    app.include_router(risk_list_api.router, prefix="/api/v1")
     app.include_router(reports_api.router, prefix="/api/v1")
 
     vendors = vendor_folders()
@@ -91,5 +94,6 @@ def create_app() -> FastAPI:
     app.include_router(pages.router)
     app.include_router(atlas_pages.router, include_in_schema=False)
     app.include_router(risk_pages.router, include_in_schema=False)
+    app.include_router(risk_list_pages.router, include_in_schema=False)
     app.include_router(reports_pages.router, include_in_schema=False)
     return app

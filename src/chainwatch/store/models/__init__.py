@@ -9,6 +9,7 @@ from chainwatch.store.models.reports import (
     DirectReportProduct,
     DirectReportRevision,
 )
+from chainwatch.store.models.risk_items import RiskItem, RiskItemEvent
 
 __all__ = [
     "Base",
@@ -18,4 +19,6 @@ __all__ = [
     "DirectReportRevision",
     "Enterprise",
     "IngestBatch",
+    "RiskItem",
+    "RiskItemEvent",
 ]
