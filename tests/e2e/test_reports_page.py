@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 
-from chainwatch.config import reset_settings
 from chainwatch.monitor import reporting
 from chainwatch.store.db import ensure_database, session_scope
 from chainwatch.store.models import Enterprise
-from chainwatch.web.app import create_app
-from tests.conftest import require
+from tests.e2e.serving import CHROMIUM, CHROMIUM_ARGS, served_home
 from tests.unit.monitor.report_cases import FIRM, report_data
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _seed() -> None:
@@ -56,34 +39,8 @@ def _seed() -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        require(False, "the playwright Python package is not installed")
-    require(Path(CHROMIUM).exists(), f"Chromium not found (looked for {CHROMIUM})")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CHAINWATCH_HOME", str(tmp_path_factory.mktemp("home")))
-        patch.delenv("CHAINWATCH_DATABASE_URL", raising=False)
-        reset_settings()
-        try:
-            _seed()
-            port = _free_port()
-            config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-            server = uvicorn.Server(config)
-            thread = threading.Thread(target=server.run, daemon=True)
-            thread.start()
-            deadline = time.monotonic() + 30
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    pytest.fail(f"uvicorn did not start on 127.0.0.1:{port}")
-                time.sleep(0.05)
-            try:
-                yield f"http://127.0.0.1:{port}"
-            finally:
-                server.should_exit = True
-                thread.join(timeout=10)
-        finally:
-            reset_settings()
+    with served_home(tmp_path_factory.mktemp("home"), _seed) as url:
+        yield url
 
 
 @pytest.fixture()
@@ -91,7 +48,7 @@ def page(server: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
         requested: list[str] = []
         context.on("request", lambda request: requested.append(request.url))

@@ -4,62 +4,22 @@ with a second scenario; nothing is requested from any other host."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 
-from chainwatch.config import reset_settings
 from chainwatch.demo import prepare_demo
-from chainwatch.web.app import create_app
-from tests.conftest import require
+from tests.e2e.serving import CHROMIUM, CHROMIUM_ARGS, served_home
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        require(False, "the playwright Python package is not installed")
-    require(Path(CHROMIUM).exists(), f"Chromium not found (looked for {CHROMIUM})")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CHAINWATCH_HOME", str(tmp_path_factory.mktemp("risk-e2e")))
-        patch.delenv("CHAINWATCH_DATABASE_URL", raising=False)
-        reset_settings()
-        try:
-            prepare_demo(600, 24, 2020)
-            app = create_app()
-            require(app.state.charts_available, "ECharts is not installed: run `npm ci`")
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                port = int(probe.getsockname()[1])
-            config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-            running = uvicorn.Server(config)
-            thread = threading.Thread(target=running.run, daemon=True)
-            thread.start()
-            deadline = time.monotonic() + 30
-            while not running.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    pytest.fail(f"uvicorn did not start on 127.0.0.1:{port}")
-                time.sleep(0.05)
-            try:
-                yield f"http://127.0.0.1:{port}"
-            finally:
-                running.should_exit = True
-                thread.join(timeout=10)
-        finally:
-            reset_settings()
+    home = tmp_path_factory.mktemp("risk-e2e")
+    with served_home(home, lambda: prepare_demo(600, 24, 2020), need_charts=True) as url:
+        yield url
 
 
 def test_run_a_scenario_from_the_form_and_compare(server: str) -> None:
