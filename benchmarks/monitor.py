@@ -2,7 +2,7 @@
 
     python benchmarks/monitor.py                          # 260,000 firms × 36 months
     python benchmarks/monitor.py --firms 2600000          # the province-scale goal: 60 s
-    python benchmarks/monitor.py --firms 100000 --keep /tmp/monitor-bench
+    python benchmarks/monitor.py --firms 100000 --keep monitor-bench/
 
 Writes a synthetic indicator Parquet file with numpy (one row group per month; not through
 ingest) and a registry of firms spread over the counties of Zhejiang, then measures in the same
