@@ -10,15 +10,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from chainwatch.demo import prepare_demo
-from chainwatch.risk.screening import screen_risks
 from tests.e2e.serving import CHROMIUM, CHROMIUM_ARGS, served_home
 
 pytestmark = pytest.mark.browser
 
 
 def _prepare() -> None:
-    prepare_demo(600, 24, 2020)
-    screen_risks()
+    prepare_demo(600, 24, 2020)  # runs every pipeline stage, the screening included
 
 
 @pytest.fixture(scope="module")
