@@ -23,6 +23,13 @@ run, each in its own child process (so its peak memory is its own):
 Prints wall time, rows per second and peak resident memory of each, and the largest difference
 between the county sales indices of chainwatch and of the baseline.
 
+With --alerts, the data also gets planted production stops (1 % of firms at 10 % of their usual
+level for three months of the last year) and each chainwatch mode with a firm panel then
+evaluates the default alert rules (all but import interruption: the data has no customs) on its
+results and stores the alerts (SQLite), timed apart; the mode pandas-alerts is the baseline for
+the 停产 rule alone (a grouped rolling 12-month median in pandas), and the firms with a red
+停产 alert are compared between the two.
+
 Firms: lognormal daily sales with seasonality, growth and noise; 10 % enter after the first
 month and 8 % leave before the last; 3 % of electricity figures missing, 1 % of sales zero.
 """
@@ -47,8 +54,11 @@ import pyarrow.parquet as pq
 START_YEAR = 2020
 
 
-def generate(folder: Path, firms: int, months: int, seed: int) -> int:
-    """Write indicators.parquet and enterprises.parquet; return the indicator row count."""
+def generate(folder: Path, firms: int, months: int, seed: int, stops: bool = False) -> int:
+    """Write indicators.parquet and enterprises.parquet; return the indicator row count.
+
+    With ``stops``, 1 % of the firms run at 10 % of their level for three months of the last
+    year (planted production stops for the alert rules)."""
     from chainwatch.reference.regions import counties_of
 
     rng = np.random.default_rng(seed)
@@ -71,6 +81,9 @@ def generate(folder: Path, firms: int, months: int, seed: int) -> int:
     daily_sales = rng.lognormal(8.0, 1.5, firms)
     kwh_per_yuan = rng.lognormal(-1.0, 0.5, firms)
     growth = rng.normal(0.03, 0.10, firms)
+    stop_at = np.where(
+        stops & (rng.random(firms) < 0.01), rng.integers(max(0, months - 12), months - 2, firms), -9
+    )
     uscc_array = pa.array(uscc.astype(object), type=pa.string())
     schema = pa.schema(
         [
@@ -89,6 +102,8 @@ def generate(folder: Path, firms: int, months: int, seed: int) -> int:
             season = 0.6 if month == 2 else 1.0 + 0.1 * np.sin(month)
             level = daily_sales[present] * days * season * (1 + growth[present]) ** (m / 12)
             sales = level * rng.lognormal(0.0, 0.2, len(present))
+            stopped = (stop_at[present] <= m) & (m < stop_at[present] + 3)
+            sales[stopped] *= 0.1
             sales[rng.random(len(present)) < 0.01] = 0.0
             kwh = sales * kwh_per_yuan[present] * rng.lognormal(0.0, 0.1, len(present))
             kwh[rng.random(len(present)) < 0.03] = np.nan
@@ -107,6 +122,79 @@ def generate(folder: Path, firms: int, months: int, seed: int) -> int:
             )
             rows += len(present)
     return rows
+
+
+def run_alerts(folder: Path, enterprises: str) -> dict[str, object]:
+    """Evaluate the default rules on the stored panel and indices, then store the alerts."""
+    from chainwatch.monitor.alert_store import record_findings
+    from chainwatch.monitor.alerts import Sources, evaluate
+    from chainwatch.monitor.indices import PANEL, RESULT
+    from chainwatch.monitor.rules import DEFAULTS_FILE, read_rules
+    from chainwatch.store import lake
+
+    rules = [r for r in read_rules(DEFAULTS_FILE).enabled if r.kind != "import_stop"]
+    raw = f"read_parquet('{folder / 'indicators.parquet'}')"
+    sources = Sources(
+        panel=lake.result_sql(PANEL),
+        zeros=(
+            "(SELECT uscc AS code, period, bool_or(sales <= 0) AS zero_sales, "
+            "bool_or(electricity_kwh <= 0) AS zero_electricity "
+            f"FROM {raw} WHERE sales <= 0 OR electricity_kwh <= 0 GROUP BY ALL)"
+        ),
+        indices=lake.result_sql(RESULT),
+        enterprises=enterprises,
+    )
+    con = lake.connect()
+    started = time.perf_counter()
+    try:
+        findings = evaluate(rules, sources, con)
+    finally:
+        con.close()
+    evaluated = time.perf_counter() - started
+    started = time.perf_counter()
+    summary = record_findings(findings)
+    recorded = time.perf_counter() - started
+    red_stops = sorted(
+        {f.code for f in findings if f.rule == "production_stop" and f.grade == "红"}
+    )
+    (folder / "red_stops_chainwatch.txt").write_text("\n".join(red_stops), encoding="utf-8")
+    return {
+        "alert_seconds": evaluated,
+        "record_seconds": recorded,
+        "findings": len(findings),
+        "alerts_new": summary["new"],
+        "red_stop_firms": len(red_stops),
+    }
+
+
+def run_pandas_alerts(folder: Path) -> dict[str, object]:
+    """Baseline for the 停产 rule: daily electricity against the median of the firm's previous
+    12 months in the data (readings above zero, at least 6), red when below 30 % two months
+    running."""
+    import pandas as pd
+
+    started = time.perf_counter()
+    df = pd.read_parquet(
+        folder / "indicators.parquet", columns=["uscc", "period", "electricity_kwh"]
+    )
+    year = df["period"].str[:4].astype(int)
+    month = df["period"].str[5:7].astype(int)
+    df["m"] = year * 12 + month - 1
+    days = np.array([calendar.monthrange(y, mo)[1] for y, mo in zip(year, month, strict=True)])
+    df["daily"] = df["electricity_kwh"] / days
+    df = df.sort_values(["uscc", "m"]).reset_index(drop=True)
+    positive = df["daily"].where(df["daily"] > 0)
+    window = positive.groupby(df["uscc"]).rolling(12, min_periods=1, closed="left")
+    df["baseline"] = window.median().to_numpy()
+    df["count"] = window.count().to_numpy()
+    red = (df["count"] >= 6) & (df["daily"] < 0.3 * df["baseline"])
+    same_firm = df["uscc"].eq(df["uscc"].shift())
+    next_month = df["m"].eq(df["m"].shift() + 1)
+    twice = red & red.shift(fill_value=False) & same_firm & next_month
+    firms = sorted(set(df.loc[twice, "uscc"]))
+    seconds = time.perf_counter() - started
+    (folder / "red_stops_pandas.txt").write_text("\n".join(firms), encoding="utf-8")
+    return {"seconds": seconds, "rows": len(df), "red_stop_firms": len(firms), "result": ""}
 
 
 def run_chainwatch(folder: Path, mode: str) -> dict[str, object]:
@@ -128,11 +216,14 @@ def run_chainwatch(folder: Path, mode: str) -> dict[str, object]:
         periods_from=periods,
         firm_panel=mode != "no-panel",
     )
-    return {
+    data: dict[str, object] = {
         "seconds": time.perf_counter() - started,
         "rows": summary["firm_rows"],
         "result": str(folder / f"home-{mode}" / "lake" / "results" / "indices.parquet"),
     }
+    if os.environ.get("BENCH_ALERTS") == "1" and mode != "no-panel":
+        data.update(run_alerts(folder, enterprises))
+    return data
 
 
 def run_pandas(folder: Path) -> dict[str, object]:
@@ -178,7 +269,12 @@ def run_pandas(folder: Path) -> dict[str, object]:
 
 
 def child(mode: str, folder: Path) -> None:
-    data = run_pandas(folder) if mode == "pandas" else run_chainwatch(folder, mode)
+    if mode == "pandas":
+        data = run_pandas(folder)
+    elif mode == "pandas-alerts":
+        data = run_pandas_alerts(folder)
+    else:
+        data = run_chainwatch(folder, mode)
     data["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(data))
 
@@ -214,7 +310,14 @@ def main() -> None:
         help="comma-separated subset of chainwatch, direct, no-panel, pandas",
     )
     parser.add_argument(
-        "--child", choices=("chainwatch", "direct", "no-panel", "pandas"), help=argparse.SUPPRESS
+        "--alerts",
+        action="store_true",
+        help="plant production stops, evaluate and store the alerts, add the pandas-alerts mode",
+    )
+    parser.add_argument(
+        "--child",
+        choices=("chainwatch", "direct", "no-panel", "pandas", "pandas-alerts"),
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -224,19 +327,22 @@ def main() -> None:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="chainwatch-monitor-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    rows = generate(folder, args.firms, args.months, args.seed)
+    rows = generate(folder, args.firms, args.months, args.seed, stops=args.alerts)
     print(
         f"data: {args.firms:,} firms × {args.months} months = {rows:,} indicator rows, "
         f"generated in {time.perf_counter() - started:.1f} s"
     )
     modes = [m for m in args.modes.split(",") if m != "pandas" or rows <= args.pandas_limit]
+    if args.alerts and rows <= args.pandas_limit:
+        modes.append("pandas-alerts")
+    env = {**os.environ, "BENCH_ALERTS": "1" if args.alerts else "0"}
     results = {}
     for mode in modes:
         proc = subprocess.run(
             [sys.executable, __file__, "--child", mode, "--data", str(folder)],
             capture_output=True,
             text=True,
-            env=os.environ.copy(),
+            env=env,
         )
         if proc.returncode != 0:
             print(f"{mode}: failed\n{proc.stderr[-2000:]}")
@@ -247,6 +353,7 @@ def main() -> None:
         "direct": "chainwatch (all scopes, Parquet direct)",
         "no-panel": "chainwatch (regions only, Parquet direct)",
         "pandas": "baseline pandas (county, months only)",
+        "pandas-alerts": "baseline pandas (停产 rule only)",
     }
     threads = os.environ.get("CHAINWATCH_DUCKDB_THREADS", "2")
     print(f"DuckDB threads: {threads}, CPU cores: {os.cpu_count()}")
@@ -257,6 +364,28 @@ def main() -> None:
             f"{labels[mode]:44} {seconds:9.1f} {rows / seconds:12,.0f} "
             f"{float(data['peak_mib']):9.0f}"
         )  # type: ignore[arg-type]
+    if args.alerts:
+        print(
+            f"{'alerts (all rules but imports)':44} {'evaluate s':>10} {'store s':>9} "
+            f"{'findings':>9} {'red 停产 firms':>15}"
+        )
+        for mode, data in results.items():
+            if "alert_seconds" in data:
+                print(
+                    f"{labels[mode]:44} {float(data['alert_seconds']):10.1f} "  # type: ignore[arg-type]
+                    f"{float(data['record_seconds']):9.1f} {data['findings']:>9} "  # type: ignore[arg-type]
+                    f"{data['red_stop_firms']:>15}"
+                )
+        if "pandas-alerts" in results:
+            base = results["pandas-alerts"]
+            print(
+                f"{labels['pandas-alerts']:44} {float(base['seconds']):10.1f} {'':>9} {'':>9} "  # type: ignore[arg-type]
+                f"{base['red_stop_firms']:>15}"
+            )
+            ours = folder / "red_stops_chainwatch.txt"
+            if ours.exists():
+                same = ours.read_text() == (folder / "red_stops_pandas.txt").read_text()
+                print(f"red 停产 firms identical in chainwatch and pandas: {same}")
     if "chainwatch" in results and "pandas" in results:
         diff = compare(str(results["chainwatch"]["result"]), str(results["pandas"]["result"]))
         print(f"largest |county sales index, chainwatch − pandas|: {diff:.2e}")

@@ -60,7 +60,9 @@ STAGES: dict[str, Stage] = {
         _screen,
         ("enterprises", "links", "atlas_meta"),
     ),
-    "monitor": Stage("monitor", "监测指数 (indicators → indices)", _monitor, ("indicators",)),
+    "monitor": Stage(
+        "monitor", "监测指数与预警 (indicators → indices, alerts)", _monitor, ("indicators",)
+    ),
 }
 
 

@@ -140,4 +140,5 @@ def compute(json_: bool = typer.Option(False, "--json", help="Print the summary 
     console.print(", ".join(f"{k}={v}" for k, v in summary.items() if k != "path"), highlight=False)
 
 
+from chainwatch.cli import monitor_alerts as _alerts  # noqa: E402, F401  (early warnings)
 from chainwatch.cli import monitor_reports  # noqa: E402, F401  (direct reporting commands)

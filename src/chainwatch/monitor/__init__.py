@@ -7,6 +7,9 @@ Modules:
   index_sql  the DuckDB queries: the firm panel, and indices summed from it
   indices    compute_indices (pipeline step; lake results ``index_panel`` and ``indices``) and
              index_series (one scope over a range of months)
+  rules      alert rules (rules.yaml, or CHAINWATCH_HOME/alert_rules.yaml), validated
+  alerts     rule evaluation over the panel, indices and customs; changepoints (binary
+             segmentation, advisory); alert_store (alerts in the database, lifecycle)
   reporting  direct reports (直联直报): store, confirm, late reporters; with report_schema
              (validation), report_checks (plausibility against the firm's history),
              report_deadline (the 8th of the next month, working days) and report_files

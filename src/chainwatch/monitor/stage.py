@@ -1,4 +1,5 @@
-"""The ``monitor`` pipeline stage: every index of every scope, stored in the lake.
+"""The ``monitor`` pipeline stage: every index of every scope, stored in the lake, then the
+early-warning rules evaluated on them (alerts in the database, raised once per condition).
 
 Besides the region scopes, a computed atlas adds two groupings: ``chain`` (every firm placed in
 the chain) and ``segment`` (every firm placed in the segment, coded ``chain_id/segment_id``), so
@@ -51,7 +52,17 @@ def atlas_groupings() -> list[Grouping]:
 
 
 def build_monitor(engine: str = "duckdb") -> dict[str, Any]:
-    """Compute and store the indices (the stage runs on DuckDB whatever ``engine`` says)."""
+    """Compute and store the indices, then evaluate the alert rules on them (the stage runs on
+    DuckDB whatever ``engine`` says)."""
     del engine
+    from chainwatch.monitor.alert_store import evaluate_and_record
+
     summary = compute_indices(atlas_groupings())
-    return {k: v for k, v in summary.items() if k != "path"}
+    alerts = evaluate_and_record()
+    return {
+        **{k: v for k, v in summary.items() if k != "path"},
+        "alerts_new": alerts["new"],
+        "alerts_updated": alerts["updated"],
+        "alerts_new_by_grade": alerts["new_by_grade"],
+        "alerts_open_by_grade": alerts["open_by_grade"],
+    }

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from chainwatch import __version__
 from chainwatch.store.db import ensure_database
 from chainwatch.web import api, pages
+from chainwatch.web.api import alerts as alerts_api
 from chainwatch.web.api import atlas as atlas_api
 from chainwatch.web.api import reports as reports_api
 from chainwatch.web.api import risk as risk_api
@@ -26,6 +27,7 @@ from chainwatch.web.api import risk_list as risk_list_api
 from chainwatch.web.assets import SWAGGER_CSS, SWAGGER_JS, vendor_folders
 from chainwatch.web.errors import install_error_handlers
 from chainwatch.web.language import language_middleware
+from chainwatch.web.pages import alerts as alerts_pages
 from chainwatch.web.pages import atlas as atlas_pages
 from chainwatch.web.pages import reports as reports_pages
 from chainwatch.web.pages import risk_list as risk_list_pages
@@ -75,6 +77,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     app.middleware("http")(language_middleware)
     app.include_router(api.router, prefix="/api/v1")
+    app.include_router(alerts_api.router, prefix="/api/v1")
     app.include_router(atlas_api.router, prefix="/api/v1")
     app.include_router(risk_api.router, prefix="/api/v1")
     app.include_router(risk_list_api.router, prefix="/api/v1")
@@ -92,6 +95,7 @@ def create_app() -> FastAPI:
 
     app.add_api_route("/docs", _docs_page, include_in_schema=False, response_class=HTMLResponse)
     app.include_router(pages.router)
+    app.include_router(alerts_pages.router, include_in_schema=False)
     app.include_router(atlas_pages.router, include_in_schema=False)
     app.include_router(risk_pages.router, include_in_schema=False)
     app.include_router(risk_list_pages.router, include_in_schema=False)
