@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-
-import duckdb
 
 from chainwatch.atlas.chains import Chain
 from chainwatch.errors import DataMissingError
 from chainwatch.store import datasets, lake
+from chainwatch.store.lake import connection as connection  # shared with the other result readers
+from chainwatch.store.lake import rows as rows
 
 NOT_COMPUTED = (
     "the chain atlas has not been computed yet; run `chainwatch run atlas` (after "
@@ -40,23 +38,6 @@ def result(name: str) -> str:
 
 def enterprises() -> str:
     return datasets.enterprises_sql()
-
-
-@contextmanager
-def connection() -> Iterator[duckdb.DuckDBPyConnection]:
-    con = lake.connect()
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-def rows(
-    con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | None = None
-) -> list[dict[str, Any]]:
-    cursor = con.execute(query, params or [])
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def meta() -> dict[str, Any]:

@@ -6,14 +6,12 @@ Every reader raises DataMissingError with the command to run when the risk stage
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-
-import duckdb
 
 from chainwatch.errors import DataMissingError
 from chainwatch.store import lake
+from chainwatch.store.lake import connection as connection  # shared with the other result readers
+from chainwatch.store.lake import rows as rows
 
 NOT_COMPUTED = (
     "systemic risk has not been computed yet; run `chainwatch run risk` (after "
@@ -35,23 +33,6 @@ def result(name: str) -> str:
     if not lake.has_result(name):
         raise DataMissingError(NOT_COMPUTED)
     return lake.result_sql(name)
-
-
-@contextmanager
-def connection() -> Iterator[duckdb.DuckDBPyConnection]:
-    con = lake.connect()
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-def rows(
-    con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | None = None
-) -> list[dict[str, Any]]:
-    cursor = con.execute(query, params or [])
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def meta() -> dict[str, Any]:

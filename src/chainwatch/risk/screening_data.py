@@ -31,6 +31,7 @@ from chainwatch.atlas.window import Window
 from chainwatch.ingest import batches
 from chainwatch.risk.screening_settings import ScreeningSettings
 from chainwatch.store import datasets, lake
+from chainwatch.store.lake import rows as rows  # shared with the other result readers
 
 ITEM_NAME = r"regexp_replace(product, '^\*[^*]*\*', '')"
 
@@ -44,14 +45,6 @@ class ScreenContext:
     chains: dict[str, Chain]
     has_customs: bool
     has_invoices: bool
-
-
-def rows(
-    con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | None = None
-) -> list[dict[str, Any]]:
-    cursor = con.execute(query, params or [])
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _segment_table(chains: dict[str, Chain]) -> pa.Table:

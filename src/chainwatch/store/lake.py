@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -59,6 +62,25 @@ def connect() -> duckdb.DuckDBPyConnection:
     )
     con.execute("SET enable_progress_bar = false")
     return con
+
+
+@contextmanager
+def connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    """:func:`connect`, closed when the block ends."""
+    con = connect()
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def rows(
+    con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | None = None
+) -> list[dict[str, Any]]:
+    """The rows of ``query`` as dictionaries keyed by column name."""
+    cursor = con.execute(query, params or [])
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _quote(path: Path) -> str:
