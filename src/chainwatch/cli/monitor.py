@@ -141,4 +141,5 @@ def compute(json_: bool = typer.Option(False, "--json", help="Print the summary 
 
 
 from chainwatch.cli import monitor_alerts as _alerts  # noqa: E402, F401  (early warnings)
+from chainwatch.cli import monitor_rankings as _rankings  # noqa: E402, F401  (rankings)
 from chainwatch.cli import monitor_reports  # noqa: E402, F401  (direct reporting commands)

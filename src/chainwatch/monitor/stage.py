@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainwatch.monitor.indices import compute_indices
+from chainwatch.monitor.rankings import compute_rankings
 from chainwatch.monitor.scopes import Grouping
 from chainwatch.store import lake
 
@@ -58,9 +59,11 @@ def build_monitor(engine: str = "duckdb") -> dict[str, Any]:
     from chainwatch.monitor.alert_store import evaluate_and_record
 
     summary = compute_indices(atlas_groupings())
+    ranked = compute_rankings()
     alerts = evaluate_and_record()
     return {
         **{k: v for k, v in summary.items() if k != "path"},
+        **ranked,
         "alerts_new": alerts["new"],
         "alerts_updated": alerts["updated"],
         "alerts_new_by_grade": alerts["new_by_grade"],

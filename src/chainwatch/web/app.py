@@ -21,6 +21,7 @@ from chainwatch.store.db import ensure_database
 from chainwatch.web import api, pages
 from chainwatch.web.api import alerts as alerts_api
 from chainwatch.web.api import atlas as atlas_api
+from chainwatch.web.api import rankings as rankings_api
 from chainwatch.web.api import reports as reports_api
 from chainwatch.web.api import risk as risk_api
 from chainwatch.web.api import risk_list as risk_list_api
@@ -78,6 +79,7 @@ def create_app() -> FastAPI:
     app.middleware("http")(language_middleware)
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(alerts_api.router, prefix="/api/v1")
+    app.include_router(rankings_api.router, prefix="/api/v1")
     app.include_router(atlas_api.router, prefix="/api/v1")
     app.include_router(risk_api.router, prefix="/api/v1")
     app.include_router(risk_list_api.router, prefix="/api/v1")
