@@ -21,6 +21,7 @@ from chainwatch.store.db import ensure_database
 from chainwatch.web import api, pages
 from chainwatch.web.api import alerts as alerts_api
 from chainwatch.web.api import atlas as atlas_api
+from chainwatch.web.api import monitor as monitor_api
 from chainwatch.web.api import rankings as rankings_api
 from chainwatch.web.api import reports as reports_api
 from chainwatch.web.api import risk as risk_api
@@ -30,6 +31,7 @@ from chainwatch.web.errors import install_error_handlers
 from chainwatch.web.language import language_middleware
 from chainwatch.web.pages import alerts as alerts_pages
 from chainwatch.web.pages import atlas as atlas_pages
+from chainwatch.web.pages import monitor as monitor_pages
 from chainwatch.web.pages import reports as reports_pages
 from chainwatch.web.pages import risk_list as risk_list_pages
 from chainwatch.web.pages import risk_scenarios as risk_pages
@@ -81,6 +83,7 @@ def create_app() -> FastAPI:
     app.include_router(alerts_api.router, prefix="/api/v1")
     app.include_router(rankings_api.router, prefix="/api/v1")
     app.include_router(atlas_api.router, prefix="/api/v1")
+    app.include_router(monitor_api.router, prefix="/api/v1")
     app.include_router(risk_api.router, prefix="/api/v1")
     app.include_router(risk_list_api.router, prefix="/api/v1")
     app.include_router(reports_api.router, prefix="/api/v1")
@@ -99,6 +102,7 @@ def create_app() -> FastAPI:
     app.include_router(pages.router)
     app.include_router(alerts_pages.router, include_in_schema=False)
     app.include_router(atlas_pages.router, include_in_schema=False)
+    app.include_router(monitor_pages.router, include_in_schema=False)
     app.include_router(risk_pages.router, include_in_schema=False)
     app.include_router(risk_list_pages.router, include_in_schema=False)
     app.include_router(reports_pages.router, include_in_schema=False)

@@ -7,6 +7,13 @@
  * ({code, name, longitude, latitude, count, optional output}); the buttons
  * `.toggle button[data-level]` switch the level, and onClick(code) follows a click on a tile.
  * options change the look (see defaults); a page leaves out what it does not change.
+ *
+ * With options.values the squares are coloured by each tile's `value` (an index, a rank)
+ * instead of its count: values.min and values.max bound a continuous scale over
+ * values.palette (values beyond them take the end colours), a tile whose value is null is
+ * drawn grey (values.missing) outside the scale, and the squares show the value under the
+ * name. The count still decides which of two tiles keeps a contested square. A tile's
+ * optional `lines` are added to its tooltip.
  */
 (function () {
   "use strict";
@@ -21,7 +28,11 @@
     ellipsis: "",        // ends a shortened name, counted within its characters
     groupDigits: false,  // 12,345 rather than 12345 on the squares
     unit: false,         // tooltip: text.unit after the count
-    hint: false          // tooltip: text.click_hint under the figures
+    hint: false,         // tooltip: text.click_hint under the figures
+    level: "cities",     // the level drawn first
+    // Colour by value, e.g. an index around 100: {min: 80, max: 120, palette: [red … green],
+    // missing: "#cfd5dc", digits: 1, name: "税电指数", high: "120", low: "80", missingText: "—"}
+    values: null
   };
 
   function settle(options) {
@@ -80,20 +91,26 @@
                (Math.max.apply(null, ys0) - Math.min.apply(null, ys0));
     var side = Math.max(medianNearest(planar) * 1.05, Math.sqrt(area / tiles.length) * 0.75) || 1;
     var cells = place(planar.map(function (p) { return [p[0] / side, p[1] / side]; }),
-                      tiles.map(function (t) { return t.count; }));
+                      tiles.map(function (t) { return t.count || 0; }));
     var xs = cells.map(function (c) { return c[0]; }), ys = cells.map(function (c) { return c[1]; });
     var minX = Math.min.apply(null, xs) - 0.6, maxX = Math.max.apply(null, xs) + 0.6;
     var minY = Math.min.apply(null, ys) - 0.6, maxY = Math.max.apply(null, ys) + 0.6;
     var width = element.clientWidth, height = element.clientHeight - 50;
     var cell = Math.min(width / (maxX - minX), height / (maxY - minY), look.maxCell);
     var size = cell * 0.94;
-    var top = Math.max(1, Math.max.apply(null, tiles.map(function (t) { return t.count; })));
+    var top = Math.max(1, Math.max.apply(null, tiles.map(function (t) { return t.count || 0; })));
     var tier = look.labels.filter(function (l) { return size >= l.from; })[0] ||
                look.labels[look.labels.length - 1];
     function count(value) { return look.groupDigits ? value.toLocaleString() : value; }
     function shorten(name) {
       if (name.length <= tier.chars) { return name; }
       return name.slice(0, tier.chars - look.ellipsis.length) + look.ellipsis;
+    }
+    if (look.values) {
+      return valueOption(tiles, cells, text, look, {
+        width: width, cell: cell, size: size, tier: tier, shorten: shorten,
+        minX: minX, maxX: maxX, minY: minY, maxY: maxY
+      });
     }
     return {
       animation: false,
@@ -140,9 +157,77 @@
     };
   }
 
+  // Squares coloured by value: the scale covers the tiles with a value (series 0); the tiles
+  // without one are a second, grey series the scale leaves alone.
+  function valueOption(tiles, cells, text, look, frame) {
+    var scale = look.values;
+    var low = Number(scale.min), high = Number(scale.max);
+    var digits = scale.digits === undefined ? 1 : scale.digits;
+    var missingText = scale.missingText || "—";
+    function shown(value) {
+      return value === null || value === undefined ? missingText : Number(value).toFixed(digits);
+    }
+    function clamp(value) { return Math.min(high, Math.max(low, value)); }
+    function datum(t, i) {
+      var has = t.value !== null && t.value !== undefined;
+      var share = has ? (clamp(t.value) - low) / ((high - low) || 1) : 0.5;
+      return {
+        value: [cells[i][0], cells[i][1], has ? clamp(t.value) : 0], name: t.name, code: t.code,
+        shown: t.value, lines: t.lines || [],
+        label: { color: has && (share < 0.2 || share > 0.8) ? "#ffffff" : "#10243e" }
+      };
+    }
+    var withValue = [], without = [];
+    tiles.forEach(function (t, i) {
+      (t.value === null || t.value === undefined ? without : withValue).push(datum(t, i));
+    });
+    var label = {
+      show: frame.size >= 22, position: "inside", fontSize: frame.tier.font,
+      lineHeight: frame.tier.font + 3,
+      formatter: function (p) {
+        var name = frame.shorten(p.data.name);
+        return frame.size >= 34 ? name + "\n" + shown(p.data.shown) : name;
+      }
+    };
+    var series = {
+      type: "scatter", symbol: "rect", symbolSize: frame.size, cursor: "pointer",
+      itemStyle: { borderColor: "#ffffff", borderWidth: 1 }, label: label,
+      emphasis: { itemStyle: { borderColor: "#c0392b", borderWidth: 2 } }
+    };
+    var grey = Object.assign({}, series, {
+      data: without, itemStyle: { color: scale.missing || "#cfd5dc", borderColor: "#ffffff",
+                                  borderWidth: 1 }
+    });
+    return {
+      animation: false,
+      grid: { left: (frame.width - frame.cell * (frame.maxX - frame.minX)) / 2, top: 4,
+              width: frame.cell * (frame.maxX - frame.minX),
+              height: frame.cell * (frame.maxY - frame.minY) },
+      xAxis: { type: "value", min: frame.minX, max: frame.maxX, show: false },
+      yAxis: { type: "value", min: frame.minY, max: frame.maxY, show: false },
+      tooltip: {
+        formatter: function (p) {
+          var lines = [p.data.name, (scale.name || "") + ": " + shown(p.data.shown)];
+          lines = lines.concat(p.data.lines);
+          if (look.hint) {
+            lines.push("<span style=\"color:#888\">" + (text.click_hint || "") + "</span>");
+          }
+          return lines.join("<br>");
+        }
+      },
+      visualMap: { type: "continuous", min: low, max: high, dimension: 2, seriesIndex: 0,
+                   calculable: false, orient: "horizontal", left: "center", bottom: 0,
+                   itemWidth: 12, itemHeight: look.legendLength,
+                   text: [scale.high || String(high), scale.low || String(low)],
+                   textStyle: scale.textColor ? { color: scale.textColor } : undefined,
+                   inRange: { color: scale.palette || defaults.palette } },
+      series: [Object.assign({}, series, { data: withValue }), grey]
+    };
+  }
+
   function draw(element, levels, text, onClick, options) {
     var chart = window.echarts.init(element);
-    var level = "cities";
+    var level = (options && options.level) || "cities";
     function refresh() { chart.setOption(option(element, levels[level], text, options), true); }
     refresh();
     if (onClick) {
