@@ -5,78 +5,34 @@ province → city → county → firm, the month selector, the rankings (赛马)
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 
-from chainwatch.config import reset_settings
 from chainwatch.demo import prepare_demo
 from chainwatch.monitor import alert_store
 from chainwatch.monitor.indices import index_series
-from chainwatch.web.app import create_app
-from tests.conftest import require
+from tests.e2e.serving import CHROMIUM, CHROMIUM_ARGS, served_home
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 FIRMS, MONTHS, SEED = 300, 24, 2020
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        require(False, "the playwright Python package is not installed")
-    require(Path(CHROMIUM).exists(), f"Chromium not found (looked for {CHROMIUM})")
-    folder = tmp_path_factory.mktemp("monitor-pages")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CHAINWATCH_HOME", str(folder / "home"))
-        patch.delenv("CHAINWATCH_DATABASE_URL", raising=False)
-        reset_settings()
-        try:
-            prepare_demo(FIRMS, MONTHS, SEED)
-            app = create_app()
-            require(app.state.charts_available, "ECharts is not installed: run `npm ci`")
-            port = _free_port()
-            config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-            server = uvicorn.Server(config)
-            thread = threading.Thread(target=server.run, daemon=True)
-            thread.start()
-            deadline = time.monotonic() + 30
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    pytest.fail(f"uvicorn did not start on 127.0.0.1:{port}")
-                time.sleep(0.05)
-            try:
-                yield f"http://127.0.0.1:{port}"
-            finally:
-                server.should_exit = True
-                thread.join(timeout=10)
-        finally:
-            reset_settings()
+    home = tmp_path_factory.mktemp("monitor-pages") / "home"
+    with served_home(home, lambda: prepare_demo(FIRMS, MONTHS, SEED), need_charts=True) as url:
+        yield url
 
 
 def _open(viewport: dict[str, int]) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport=viewport, locale="zh-CN")
         requested: list[str] = []
         problems: list[str] = []
