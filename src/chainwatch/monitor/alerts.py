@@ -200,7 +200,7 @@ def _firm_names(sources: Sources, alias: str = "x") -> tuple[str, str]:
     )
 
 
-def _panel_readings(sources: Sources, metric: str) -> str:
+def panel_readings(sources: Sources, metric: str) -> str:
     """Panel rows of calendar months with ``value`` (NULL where there was no reading)."""
     assert sources.panel is not None
     zero = f"zero_{metric}"
@@ -302,7 +302,7 @@ def electricity_drop(
 ) -> list[Finding]:
     if sources.panel is None:
         return []
-    readings = _panel_readings(sources, "electricity")
+    readings = panel_readings(sources, "electricity")
     flagged = f"""(
 SELECT code, m, value, daily, baseline, baseline_n, daily / baseline AS ratio,
        {_levels_sql(rule.levels, "daily / baseline")}
@@ -354,7 +354,7 @@ def sales_drop(
 ) -> list[Finding]:
     if sources.panel is None:
         return []
-    readings = _panel_readings(sources, "sales")
+    readings = panel_readings(sources, "sales")
     change = "(value / days) / (year_ago / days_before) - 1"
     flagged = f"""(
 SELECT code, m, value AS sales, year_ago AS sales_year_ago, {change} AS change,
@@ -652,7 +652,7 @@ def evaluate(
 # --- the stored data --------------------------------------------------------------------------
 
 
-def _zeros_sql() -> str | None:
+def zeros_sql() -> str | None:
     """Firm-months whose sales or electricity reading is zero or less (the panel drops them)."""
     from chainwatch.ingest import batches
 
@@ -692,7 +692,7 @@ def stored_sources() -> Sources:
 
     return Sources(
         panel=lake.result_sql(PANEL) if lake.has_result(PANEL) else None,
-        zeros=_zeros_sql(),
+        zeros=zeros_sql(),
         indices=lake.result_sql(RESULT) if lake.has_result(RESULT) else None,
         customs=optional(datasets.customs_sql),
         enterprises=optional(datasets.enterprises_sql),

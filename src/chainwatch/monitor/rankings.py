@@ -38,7 +38,7 @@ import yaml
 
 from chainwatch.config import get_settings
 from chainwatch.errors import ConfigError, DataMissingError, NotFoundError, ValidationError
-from chainwatch.monitor.alerts import Sources, _panel_readings, _zeros_sql, month_sql
+from chainwatch.monitor.alerts import Sources, month_sql, panel_readings, zeros_sql
 from chainwatch.monitor.index_sql import fetch_dicts
 from chainwatch.monitor.rules import ElectricityDropRule, load_rules
 from chainwatch.monitor.scopes import REGION_MAP, register_region_map
@@ -171,7 +171,7 @@ def rankings_sql(
     panel: str, zeros: str | None, indices: str, enterprises: str, settings: RankingSettings
 ) -> str:
     """Every ranked row of every level and month. Needs REGION_MAP on the connection."""
-    readings = _panel_readings(Sources(panel=panel, zeros=zeros), "electricity")
+    readings = panel_readings(Sources(panel=panel, zeros=zeros), "electricity")
     levels = ", ".join(f"'{level}'" for level in LEVELS)
     sums = " UNION ALL ".join(_level_sums(level, enterprises) for level in LEVELS)
     metrics = (
@@ -288,7 +288,7 @@ def _query(con: duckdb.DuckDBPyConnection, settings: RankingSettings) -> str:
             "with `chainwatch ingest enterprises FILE`, then run `chainwatch run monitor`."
         ) from None
     register_region_map(con, enterprises)
-    return rankings_sql(panel, _zeros_sql(), indices, enterprises, settings)
+    return rankings_sql(panel, zeros_sql(), indices, enterprises, settings)
 
 
 def compute_rankings(settings: RankingSettings | None = None) -> dict[str, Any]:
