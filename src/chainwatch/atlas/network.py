@@ -59,7 +59,13 @@ def network_positions(con: duckdb.DuckDBPyConnection, damping: float) -> pa.Tabl
 def rank_positions(nodes: pa.Table, edges: pa.Table, damping: float) -> pa.Table:
     """(chain_id, uscc, weighted_degree, pagerank) for ``nodes`` (chain_id, uscc) given the
     chains' internal ``edges`` (chain_id, supplier, customer, amount), whichever engine
-    computed them."""
+    computed them. Nodes and edges are put in key order first: the floating-point sums then
+    run in the same order however the engine delivered the rows, so PageRank and the network
+    ranks (ties included) do not change from run to run."""
+    nodes = nodes.sort_by([("chain_id", "ascending"), ("uscc", "ascending")])
+    edges = edges.sort_by(
+        [("chain_id", "ascending"), ("supplier", "ascending"), ("customer", "ascending")]
+    )
     node_chain = np.asarray(nodes["chain_id"].to_pylist(), dtype=object)
     node_uscc = np.asarray(nodes["uscc"].to_pylist(), dtype=object)
     edge_chain = np.asarray(edges["chain_id"].to_pylist(), dtype=object)

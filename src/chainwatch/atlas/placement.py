@@ -149,7 +149,7 @@ def _trade_sql(s: PlacementSettings, customs: str | None) -> list[str]:
     return [exports, imports]
 
 
-def _register_overrides(con: duckdb.DuckDBPyConnection, overrides: OverrideList) -> None:
+def register_overrides(con: duckdb.DuckDBPyConnection, overrides: OverrideList) -> None:
     rows = overrides.rows
     con.register(
         "atlas_overrides",
@@ -174,7 +174,7 @@ def place_firms(
 ) -> dict[str, int]:
     """Create the temp tables ``firm_segments`` and ``unplaced``; return counts."""
     register_rules(con, chains)
-    _register_overrides(con, overrides)
+    register_overrides(con, overrides)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE atlas_candidates AS
@@ -219,7 +219,7 @@ def place_firms(
         """
     )
     _combine(con, settings)
-    return _counts(con, overrides)
+    return placement_counts(con, overrides)
 
 
 def _combine(con: duckdb.DuckDBPyConnection, s: PlacementSettings) -> None:
@@ -305,7 +305,7 @@ def _combine(con: duckdb.DuckDBPyConnection, s: PlacementSettings) -> None:
     )
 
 
-def _counts(con: duckdb.DuckDBPyConnection, overrides: OverrideList) -> dict[str, int]:
+def placement_counts(con: duckdb.DuckDBPyConnection, overrides: OverrideList) -> dict[str, int]:
     placed, firms, by_override = con.execute(
         "SELECT count(*), count(DISTINCT uscc), count(*) FILTER (WHERE source = 'override') "
         "FROM firm_segments"

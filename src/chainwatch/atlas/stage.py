@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from chainwatch.atlas.chains import load_chains
@@ -107,52 +108,63 @@ def compute_atlas(job: AtlasJob) -> AtlasOutcome:
         window = resolve_window(latest_period(con, links), settings.metrics.months, None, None)
         register_window(con, links, sources.customs, window)
         build_firm_metrics(con, sources.enterprises, province, settings.metrics)
-        con.register("atlas_network", network_positions(con, settings.metrics.pagerank_damping))
-        key = settings.metrics.key_firms
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE atlas_ranked AS
-            SELECT f.*, coalesce(n.weighted_degree, 0) AS weighted_degree,
-                   coalesce(n.pagerank, 0) AS pagerank,
-                   rank() OVER (PARTITION BY f.chain_id ORDER BY f.output DESC) AS output_rank,
-                   rank() OVER (PARTITION BY f.chain_id ORDER BY n.pagerank DESC NULLS LAST)
-                       AS network_rank
-            FROM atlas_firms f LEFT JOIN atlas_network n USING (chain_id, uscc)
-            """
-        )
-        register_products(con, chains)
-        status = segment_status_sql(segment_metrics_sql(province), settings.gaps)
-        queries = {
-            "firm_segments": "SELECT * FROM firm_segments",
-            "atlas_unplaced": "SELECT * FROM unplaced",
-            "atlas_firms": f"""SELECT *, (output_rank <= {key} AND output > 0)
-                                    OR (network_rank <= {key} AND weighted_degree > 0)
-                                    AS key_firm FROM atlas_ranked""",
-            "atlas_segments": status,
-            "atlas_regions": region_metrics_sql(),
-            "atlas_flows": flow_metrics_sql(),
-            "atlas_partners": partner_metrics_sql(sources.enterprises),
-            "atlas_key_products": key_products_sql(province),
-        }
-        for name, query in queries.items():
-            lake.write_result_query(con, name, query)
-        gaps = dict(
-            con.execute(
-                f"SELECT status, count(*) FROM {lake.result_sql('atlas_segments')} GROUP BY 1"
-            ).fetchall()
-        )
-        candidates = con.execute(
-            f"SELECT count(*) FROM {lake.result_sql('atlas_key_products')} WHERE import_only"
-        ).fetchall()[0][0]
+        partners = partner_metrics_sql(sources.enterprises)
+        gaps, candidates = write_results(con, job, province, partners)
     finally:
         con.close()
     return AtlasOutcome(
         counts=counts,
         province=province,
         window=window,
-        statuses={str(k): int(v) for k, v in gaps.items()},
-        import_only_products=int(candidates),
+        statuses=gaps,
+        import_only_products=candidates,
     )
+
+
+def write_results(
+    con: duckdb.DuckDBPyConnection, job: AtlasJob, province: str, partners: str
+) -> tuple[dict[str, int], int]:
+    """Where every engine ends: from the placement (temp tables ``firm_segments``,
+    ``unplaced``) and the firm figures (``atlas_firms``, ``atlas_links`` …) on ``con``, the
+    network positions, ranks and key firms, then every atlas result but ``atlas_meta`` written
+    to the lake; ``partners`` is the query of ``atlas_partners``. Returns the segments per
+    status and the number of import-only key products."""
+    settings = job.settings
+    con.register("atlas_network", network_positions(con, settings.metrics.pagerank_damping))
+    key = settings.metrics.key_firms
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE atlas_ranked AS
+        SELECT f.*, coalesce(n.weighted_degree, 0) AS weighted_degree,
+               coalesce(n.pagerank, 0) AS pagerank,
+               rank() OVER (PARTITION BY f.chain_id ORDER BY f.output DESC) AS output_rank,
+               rank() OVER (PARTITION BY f.chain_id ORDER BY n.pagerank DESC NULLS LAST)
+                   AS network_rank
+        FROM atlas_firms f LEFT JOIN atlas_network n USING (chain_id, uscc)
+        """
+    )
+    register_products(con, job.chains)
+    queries = {
+        "firm_segments": "SELECT * FROM firm_segments",
+        "atlas_unplaced": "SELECT * FROM unplaced",
+        "atlas_firms": f"""SELECT *, (output_rank <= {key} AND output > 0)
+                                OR (network_rank <= {key} AND weighted_degree > 0)
+                                AS key_firm FROM atlas_ranked""",
+        "atlas_segments": segment_status_sql(segment_metrics_sql(province), settings.gaps),
+        "atlas_regions": region_metrics_sql(),
+        "atlas_flows": flow_metrics_sql(),
+        "atlas_partners": partners,
+        "atlas_key_products": key_products_sql(province),
+    }
+    for name, query in queries.items():
+        lake.write_result_query(con, name, query)
+    statuses = con.execute(
+        f"SELECT status, count(*) FROM {lake.result_sql('atlas_segments')} GROUP BY 1"
+    ).fetchall()
+    import_only = con.execute(
+        f"SELECT count(*) FROM {lake.result_sql('atlas_key_products')} WHERE import_only"
+    ).fetchall()[0][0]
+    return {str(k): int(v) for k, v in statuses}, int(import_only)
 
 
 def build_atlas(engine: str = "duckdb") -> dict[str, Any]:

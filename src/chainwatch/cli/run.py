@@ -7,16 +7,25 @@ import time
 import typer
 
 from chainwatch.cli.output import console, print_json, progress_bar
+from chainwatch.engines import ENGINES
+from chainwatch.errors import ValidationError
 from chainwatch.pipeline import missing_inputs, select, stage_names
 from chainwatch.store.db import ensure_database
 
 
 def run(
     stages: list[str] = typer.Argument(None, help="Stages to run (default: all, in order)."),
-    engine: str = typer.Option("duckdb", "--engine", help="Compute engine: duckdb."),
+    engine: str = typer.Option(
+        "duckdb", "--engine", help="Compute engine: duckdb, or spark for links and atlas."
+    ),
     json_: bool = typer.Option(False, "--json", help="Print the summaries as JSON."),
 ) -> None:
     """Run pipeline stages (links → atlas → risk → monitor, as far as they exist)."""
+    if engine not in ENGINES:
+        raise ValidationError(
+            f"--engine {engine!r} is not known; available: {', '.join(ENGINES)} "
+            f"(未知计算引擎 {engine!r})."
+        )
     ensure_database()
     chosen = select(stages)
     summaries: dict[str, dict[str, object]] = {}

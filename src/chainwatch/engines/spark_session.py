@@ -76,7 +76,7 @@ def check_available() -> None:
         )
 
 
-def _spark_defaults() -> set[str]:
+def spark_defaults() -> set[str]:
     """Property names set in Spark's spark-defaults.conf, which spark-submit reads itself."""
     folder = os.environ.get("SPARK_CONF_DIR")
     if not folder and os.environ.get("SPARK_HOME"):
@@ -97,7 +97,7 @@ def session_conf() -> dict[str, str]:
     master = settings.spark_master
     conf = {**COMMON_CONF, "spark.master": master}
     if master.startswith("local"):
-        configured = _spark_defaults()
+        configured = spark_defaults()
         conf.update({k: v for k, v in LOCAL_DEFAULTS.items() if k not in configured})
         work = settings.home_path / "tmp" / "spark"
         work.mkdir(parents=True, exist_ok=True)
