@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -128,7 +129,7 @@ def _child(args: argparse.Namespace) -> None:
 
 def _run_child(
     args: argparse.Namespace, phase: str, n: int, save: str, timeout: float | None
-) -> dict[str, object] | None:
+) -> dict[str, Any] | None:
     cmd = [
         sys.executable,
         __file__,
@@ -161,7 +162,7 @@ def _run_child(
     if done.returncode != 0:
         print(f"  {phase}: failed\n{done.stderr[-2000:]}")
         return None
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -226,35 +227,54 @@ def main() -> None:
             _report(args, n)
 
 
-def _report(args: argparse.Namespace, n: int) -> None:
-    with tempfile.TemporaryDirectory() as save:
-        fast = _run_child(args, "fast", n, save, None)
-        exact = None if args.skip_exact else _run_child(args, "exact", n, save, args.exact_timeout)
-        base = _run_child(args, "baseline", n, save, None)
-        first = fast or exact or base
-        if first is None:
-            return
-        print(
-            f"\n{n:,} firms, {first['links']:,} links, replaceability "
-            f"{'on (market sectors)' if args.markets else 'off'} "
-            f"(network built in {first['build_s']:.1f} s, "
-            f"{first['rss_network_mib']:.0f} MiB resident after building)"
+def _header(n: int, markets: bool, run: dict[str, Any]) -> None:
+    print(
+        f"\n{n:,} firms, {run['links']:,} links, replaceability "
+        f"{'on (market sectors)' if markets else 'off'} "
+        f"(network built in {run['build_s']:.1f} s, "
+        f"{run['rss_network_mib']:.0f} MiB resident after building)",
+        flush=True,
+    )
+
+
+def _mode_line(name: str, run: dict[str, Any]) -> None:
+    line = f"  {name:<6} : {run['seconds']:9.1f} s   peak {run['peak_rss_mib']:7.0f} MiB"
+    if "sample" in run:
+        line += (
+            f"   (sample of {run['sample']:,} firms; extrapolated to all firms: "
+            f"{run['extrapolated_s']:,.0f} s — an extrapolation, not a run)"
         )
-        for name, run in (("fast", fast), ("exact", exact)):
-            if not run:
+    if name == "fast":
+        line += (
+            f"   certified error bound {run['bound']:.2e} ({run['exactly']} firms computed exactly)"
+        )
+    line += f"   rounds mean {run['mean_rounds']:.1f}, max {run['max_rounds']}"
+    line += (
+        f"; firms with ESRI < 1 %: {run['share_below_1pct']:.2%},"
+        f" largest ESRI {run['top_esri']:.3f}"
+    )
+    print(line, flush=True)
+
+
+def _report(args: argparse.Namespace, n: int) -> None:
+    """Runs fast, exact and baseline one after the other, printing each as it finishes."""
+    shown = False
+    with tempfile.TemporaryDirectory() as save:
+        runs: dict[str, dict[str, Any] | None] = {}
+        for name in ("fast", "exact", "baseline"):
+            if name == "exact" and args.skip_exact:
+                runs[name] = None
                 continue
-            line = f"  {name:<6} : {run['seconds']:9.1f} s   peak {run['peak_rss_mib']:7.0f} MiB"
-            if "sample" in run:
-                line += (
-                    f"   (sample of {run['sample']:,} firms; extrapolated to all firms: "
-                    f"{run['extrapolated_s']:,.0f} s — an extrapolation, not a run)"
-                )
-            if name == "fast":
-                line += (
-                    f"   certified error bound {run['bound']:.2e}"
-                    f" ({run['exactly']} firms computed exactly)"
-                )
-            print(line + f"   rounds mean {run['mean_rounds']:.1f}, max {run['max_rounds']}")
+            timeout = args.exact_timeout if name == "exact" else None
+            run = runs[name] = _run_child(args, name, n, save, timeout)
+            if run is None:
+                continue
+            if not shown:
+                _header(n, args.markets, run)
+                shown = True
+            if name != "baseline":
+                _mode_line(name, run)
+        fast, exact, base = runs["fast"], runs["exact"], runs["baseline"]
         if fast and exact:
             a = np.load(Path(save) / "fast.npy")
             b = np.load(Path(save) / "exact.npy")
@@ -264,12 +284,6 @@ def _report(args: argparse.Namespace, n: int) -> None:
                 f" firms (ESRI, down, up): {err:.2e}"
                 f"  ({'within' if err <= float(fast['bound']) + 1e-12 else 'ABOVE'} the bound)"
             )
-        if exact or fast:
-            run = exact or fast
-            print(
-                f"  firms with ESRI < 1 %: {run['share_below_1pct']:.2%};"
-                f" largest ESRI {run['top_esri']:.3f}"
-            )
         if base:
             print(
                 f"  baseline (per-firm loop, scipy.sparse): {base['sample']} firms in "
@@ -278,10 +292,11 @@ def _report(args: argparse.Namespace, n: int) -> None:
                 f" peak {base['peak_rss_mib']:.0f} MiB"
             )
         if fast and base:
-            fast_s = float(fast.get("extrapolated_s", fast["seconds"]))  # type: ignore[arg-type]
+            fast_s = float(fast.get("extrapolated_s", fast["seconds"]))
             print(
                 f"  speed-up of fast mode over the extrapolated baseline: "
-                f"{float(base['extrapolated_s']) / fast_s:,.0f}x"  # type: ignore[arg-type]
+                f"{float(base['extrapolated_s']) / fast_s:,.0f}x",
+                flush=True,
             )
 
 
