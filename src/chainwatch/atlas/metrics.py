@@ -48,20 +48,22 @@ def register_window(
     con.execute(f"CREATE OR REPLACE TEMP TABLE atlas_trade AS {source}")
 
 
-def build_firm_metrics(
-    con: duckdb.DuckDBPyConnection, enterprises: str, province: str, settings: MetricSettings
-) -> None:
-    """Temp table ``atlas_firms``: one row per (chain, firm of the home province)."""
+def firm_metrics_sql(enterprises: str, province: str, settings: MetricSettings) -> str:
+    """``atlas_firms``: one row per (chain, firm of the home province), from the temp tables
+    ``firm_segments``, ``places``, ``atlas_links`` and ``atlas_trade``. Written in SQL that
+    DuckDB and Spark both read, so both engines compute the firm figures with this query."""
     excluded = ", ".join(f"'{d}'" for d in settings.local_supply_exclude_divisions) or "NULL"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE atlas_firms AS
+    return f"""
         WITH members AS (
             SELECT f.uscc, f.chain_id, f.segment_id, p.region_code, p.city_code
-            FROM firm_segments f JOIN places p USING (uscc)
+            FROM firm_segments f JOIN places p ON p.uscc = f.uscc
             WHERE f.chain_main AND p.province_code = '{province}'
         ), sold AS (
-            SELECT supplier AS uscc, sum(amount) AS output FROM atlas_links GROUP BY 1
+            SELECT supplier AS uscc, sum(amount) AS output FROM atlas_links GROUP BY supplier
+        ), flagged AS (
+            SELECT a.*, coalesce(substr(e.industry_code, 1, 2) IN ({excluded}), FALSE)
+                       AS utility
+            FROM atlas_links a LEFT JOIN {enterprises} e ON e.uscc = a.supplier
         ), bought AS (
             SELECT l.customer AS uscc, sum(l.amount) AS purchases,
                    sum(l.amount) FILTER (WHERE NOT l.utility) AS considered,
@@ -70,16 +72,12 @@ def build_firm_metrics(
                    sum(l.amount) FILTER (WHERE NOT l.utility
                                          AND s.province_code = c.province_code)
                        AS local_province
-            FROM (
-                SELECT a.*, coalesce(substr(e.industry_code, 1, 2) IN ({excluded}), FALSE)
-                           AS utility
-                FROM atlas_links a LEFT JOIN {enterprises} e ON e.uscc = a.supplier
-            ) l
+            FROM flagged l
             JOIN places s ON s.uscc = l.supplier JOIN places c ON c.uscc = l.customer
-            GROUP BY 1
+            GROUP BY l.customer
         ), imported AS (
             SELECT uscc, sum(amount) AS imports FROM atlas_trade WHERE direction = 'import'
-            GROUP BY 1
+            GROUP BY uscc
         )
         SELECT m.chain_id, m.segment_id, m.uscc, m.region_code, m.city_code,
                coalesce(s.output, 0) AS output,
@@ -89,10 +87,17 @@ def build_firm_metrics(
                coalesce(b.local_city, 0) AS local_city,
                coalesce(b.local_province, 0) AS local_province
         FROM members m
-        LEFT JOIN sold s USING (uscc) LEFT JOIN bought b USING (uscc)
-        LEFT JOIN imported i USING (uscc)
-        """
-    )
+        LEFT JOIN sold s ON s.uscc = m.uscc LEFT JOIN bought b ON b.uscc = m.uscc
+        LEFT JOIN imported i ON i.uscc = m.uscc
+    """
+
+
+def build_firm_metrics(
+    con: duckdb.DuckDBPyConnection, enterprises: str, province: str, settings: MetricSettings
+) -> None:
+    """Temp table ``atlas_firms`` (:func:`firm_metrics_sql`)."""
+    query = firm_metrics_sql(enterprises, province, settings)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE atlas_firms AS {query}")
 
 
 _SUMS = """

@@ -27,12 +27,12 @@ import pyarrow as pa
 
 from chainwatch.atlas.gaps import register_products
 from chainwatch.atlas.metrics import (
+    firm_metrics_sql,
     partner_metrics_sql,
 )
 from chainwatch.atlas.placement import placement_counts, register_overrides
 from chainwatch.atlas.places import MUNICIPALITY_PREFIXES, home_province, region_table
 from chainwatch.atlas.rules import register_rules
-from chainwatch.atlas.settings import MetricSettings
 from chainwatch.atlas.stage import write_results
 from chainwatch.atlas.window import Window, latest_period, resolve_window
 from chainwatch.engines.base import AtlasJob, AtlasOutcome
@@ -160,48 +160,6 @@ NO_TRADE = (
 )
 
 
-def _firms_sql(province: str, settings: MetricSettings) -> str:
-    """``atlas_firms``, as chainwatch.atlas.metrics.build_firm_metrics."""
-    excluded = ", ".join(f"'{d}'" for d in settings.local_supply_exclude_divisions) or "NULL"
-    return f"""
-        WITH members AS (
-            SELECT f.uscc, f.chain_id, f.segment_id, p.region_code, p.city_code
-            FROM firm_segments f JOIN places p ON p.uscc = f.uscc
-            WHERE f.chain_main AND p.province_code = '{province}'
-        ), sold AS (
-            SELECT supplier AS uscc, sum(amount) AS output FROM atlas_links GROUP BY supplier
-        ), flagged AS (
-            SELECT a.*, coalesce(substr(e.industry_code, 1, 2) IN ({excluded}), FALSE)
-                       AS utility
-            FROM atlas_links a LEFT JOIN enterprises e ON e.uscc = a.supplier
-        ), bought AS (
-            SELECT l.customer AS uscc, sum(l.amount) AS purchases,
-                   sum(l.amount) FILTER (WHERE NOT l.utility) AS considered,
-                   sum(l.amount) FILTER (WHERE NOT l.utility AND s.city_code = c.city_code)
-                       AS local_city,
-                   sum(l.amount) FILTER (WHERE NOT l.utility
-                                         AND s.province_code = c.province_code)
-                       AS local_province
-            FROM flagged l
-            JOIN places s ON s.uscc = l.supplier JOIN places c ON c.uscc = l.customer
-            GROUP BY l.customer
-        ), imported AS (
-            SELECT uscc, sum(amount) AS imports FROM atlas_trade WHERE direction = 'import'
-            GROUP BY uscc
-        )
-        SELECT m.chain_id, m.segment_id, m.uscc, m.region_code, m.city_code,
-               coalesce(s.output, 0) AS output,
-               coalesce(b.purchases, 0) AS purchases,
-               coalesce(b.considered, 0) AS considered,
-               coalesce(i.imports, 0) AS imports,
-               coalesce(b.local_city, 0) AS local_city,
-               coalesce(b.local_province, 0) AS local_province
-        FROM members m
-        LEFT JOIN sold s ON s.uscc = m.uscc LEFT JOIN bought b ON b.uscc = m.uscc
-        LEFT JOIN imported i ON i.uscc = m.uscc
-    """
-
-
 # The window's links between two firms of the same chain (each link once, however many chains
 # hold both firms): all that PageRank, weighted degree and the segment flows read.
 CHAIN_LINKS_SQL = """
@@ -243,7 +201,7 @@ def _on_spark(work: Workspace, job: AtlasJob, con: duckdb.DuckDBPyConnection) ->
     links_sql, trade_sql = _window_sql(window.period_condition(), window.start, window.end)
     work.materialise("atlas_links", links_sql)
     work.materialise("atlas_trade", trade_sql if inputs.customs else NO_TRADE)
-    work.materialise("atlas_firms", _firms_sql(province, settings.metrics))
+    work.materialise("atlas_firms", firm_metrics_sql("enterprises", province, settings.metrics))
     work.materialise("atlas_chain_links", CHAIN_LINKS_SQL)
     product_trade, product_sales = _product_sql(province)
     work.materialise("atlas_product_trade", product_trade)
