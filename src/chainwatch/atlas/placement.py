@@ -39,7 +39,9 @@ from chainwatch.atlas.settings import PlacementSettings
 EVIDENCE = ("industry", "scope", "products", "exports", "imports")
 # An invoice product name is written *简称*品名; keywords are matched against the 品名 so that
 # the tax category (e.g. *集成电路*) does not place every seller of the category everywhere.
-ITEM_NAME = r"regexp_replace(product, '^\*[^*]*\*', '')"
+# [*] rather than \* so the same text works in Spark SQL, whose string literals treat the
+# backslash as an escape.
+ITEM_NAME = "regexp_replace(product, '^[*][^*]*[*]', '')"
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,16 @@ class Sources:
     customs: str | None = None
 
 
-def _industry_sql(s: PlacementSettings) -> str:
+# The evidence queries (industry_sql, scope_sql, products_sql, trade_sql) are written in SQL
+# that DuckDB and Spark both read (explicit GROUP BY lists, ON joins, prefixes compared with
+# substr), so the Spark engine runs the very same queries.
+
+
+def _starts(text: str, prefix: str) -> str:
+    return f"substr({text}, 1, length({prefix})) = {prefix}"
+
+
+def industry_sql(s: PlacementSettings) -> str:
     def level_points(code: str) -> str:
         return (
             f"CASE length({code}) WHEN 4 THEN {s.industry_class} WHEN 3 THEN {s.industry_group} "
@@ -61,25 +72,26 @@ def _industry_sql(s: PlacementSettings) -> str:
     return f"""
         SELECT f.uscc, r.chain_id, r.segment_id, 'industry' AS kind,
                max(CASE
-                   WHEN starts_with(f.code, r.code) THEN {level_points("r.code")}
-                   WHEN starts_with(r.code, f.code) THEN {level_points("f.code")}
+                   WHEN {_starts("f.code", "r.code")} THEN {level_points("r.code")}
+                   WHEN {_starts("r.code", "f.code")} THEN {level_points("f.code")}
                    WHEN length(r.code) = 4 AND length(f.code) = 4
                         AND substr(f.code, 1, 3) = substr(r.code, 1, 3)
                    THEN {s.industry_neighbour}
                    ELSE 0 END) AS points,
-               bool_or(starts_with(f.code, r.code) OR starts_with(r.code, f.code)) AS direct
+               bool_or({_starts("f.code", "r.code")} OR {_starts("r.code", "f.code")})
+                   AS direct
         FROM atlas_candidates f
         JOIN rule_industries r ON substr(f.code, 1, 2) = substr(r.code, 1, 2)
-        GROUP BY ALL
+        GROUP BY f.uscc, r.chain_id, r.segment_id
     """
 
 
-def _scope_sql(s: PlacementSettings) -> str:
+def scope_sql(s: PlacementSettings) -> str:
     return f"""
         SELECT f.uscc, k.chain_id, k.segment_id, 'scope' AS kind,
                least({s.scope_cap}, count(DISTINCT k.keyword) * {s.scope_keyword}) AS points
         FROM atlas_candidates f JOIN rule_keywords k ON contains(f.scope, k.keyword)
-        GROUP BY ALL
+        GROUP BY f.uscc, k.chain_id, k.segment_id
     """
 
 
@@ -101,7 +113,7 @@ def _register_sales(con: duckdb.DuckDBPyConnection, invoices: str | None) -> Non
     )
 
 
-def _products_sql(s: PlacementSettings) -> str:
+def products_sql(s: PlacementSettings) -> str:
     return f"""
         WITH items AS (SELECT DISTINCT item FROM atlas_sales),
         matched AS (
@@ -110,41 +122,43 @@ def _products_sql(s: PlacementSettings) -> str:
         ), totals AS (SELECT uscc, sum(amount) AS total FROM atlas_sales GROUP BY uscc)
         SELECT a.uscc, m.chain_id, m.segment_id, 'products' AS kind,
                {s.products} * sum(a.amount) / any_value(t.total) AS points
-        FROM atlas_sales a JOIN matched m USING (item) JOIN totals t USING (uscc)
-        GROUP BY ALL
+        FROM atlas_sales a JOIN matched m ON m.item = a.item JOIN totals t ON t.uscc = a.uscc
+        GROUP BY a.uscc, m.chain_id, m.segment_id
     """
 
 
-def _trade_sql(s: PlacementSettings, customs: str | None) -> list[str]:
+def trade_sql(s: PlacementSettings, customs: str | None) -> list[str]:
     if customs is None:
         return []
     trade = f"""
         (SELECT uscc, direction, hs_code, sum(amount) AS amount FROM {customs}
          WHERE uscc IN (SELECT uscc FROM atlas_candidates) AND amount > 0
-         GROUP BY ALL)
+         GROUP BY uscc, direction, hs_code)
     """
     exports = f"""
         WITH trade AS (SELECT * FROM {trade} WHERE direction = 'export'),
         totals AS (SELECT uscc, sum(amount) AS total FROM trade GROUP BY uscc),
         matched AS (
             SELECT DISTINCT t.uscc, t.hs_code, t.amount, h.chain_id, h.segment_id
-            FROM trade t JOIN rule_hs h ON starts_with(t.hs_code, h.hs)
+            FROM trade t JOIN rule_hs h ON {_starts("t.hs_code", "h.hs")}
         )
         SELECT m.uscc, m.chain_id, m.segment_id, 'exports' AS kind,
                {s.exports} * sum(m.amount) / any_value(o.total) AS points
-        FROM matched m JOIN totals o USING (uscc) GROUP BY ALL
+        FROM matched m JOIN totals o ON o.uscc = m.uscc
+        GROUP BY m.uscc, m.chain_id, m.segment_id
     """
     imports = f"""
         WITH trade AS (SELECT * FROM {trade} WHERE direction = 'import'),
         totals AS (SELECT uscc, sum(amount) AS total FROM trade GROUP BY uscc),
         matched AS (
             SELECT DISTINCT t.uscc, t.hs_code, t.amount, f.chain_id, f.target AS segment_id
-            FROM trade t JOIN rule_hs h ON starts_with(t.hs_code, h.hs)
+            FROM trade t JOIN rule_hs h ON {_starts("t.hs_code", "h.hs")}
             JOIN rule_flows f ON f.chain_id = h.chain_id AND f.source = h.segment_id
         )
         SELECT m.uscc, m.chain_id, m.segment_id, 'imports' AS kind,
                {s.imports} * sum(m.amount) / any_value(o.total) AS points
-        FROM matched m JOIN totals o USING (uscc) GROUP BY ALL
+        FROM matched m JOIN totals o ON o.uscc = m.uscc
+        GROUP BY m.uscc, m.chain_id, m.segment_id
     """
     return [exports, imports]
 
@@ -183,13 +197,13 @@ def place_firms(
         """
     )
     _register_sales(con, sources.invoices)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE atlas_industry AS {_industry_sql(settings)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE atlas_industry AS {industry_sql(settings)}")
     parts = [
         "SELECT uscc, chain_id, segment_id, kind, points FROM atlas_industry",
-        _scope_sql(settings),
-        _products_sql(settings),
+        scope_sql(settings),
+        products_sql(settings),
     ]
-    parts += _trade_sql(settings, sources.customs)
+    parts += trade_sql(settings, sources.customs)
     points = ",\n".join(
         f"sum(points) FILTER (WHERE kind = '{kind}') AS {kind}_points" for kind in EVIDENCE
     )

@@ -11,96 +11,33 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chainwatch.atlas.placement import EVIDENCE
+from chainwatch.atlas.placement import (
+    EVIDENCE,
+    ITEM_NAME,
+    industry_sql,
+    products_sql,
+    scope_sql,
+    trade_sql,
+)
 from chainwatch.atlas.settings import PlacementSettings
 
 if TYPE_CHECKING:
     from chainwatch.engines.spark_engine import Workspace
-
-# The 品名 after the tax category *简称* (see chainwatch.atlas.placement.ITEM_NAME); [*] instead
-# of \* because Spark SQL string literals treat the backslash as an escape.
-ITEM_NAME = "regexp_replace(product, '^[*][^*]*[*]', '')"
 
 
 def _in_list(values: list[str]) -> str:
     return ", ".join(f"'{v}'" for v in values) or "NULL"
 
 
-def _industry_sql(s: PlacementSettings) -> str:
-    def level_points(code: str) -> str:
-        return (
-            f"CASE length({code}) WHEN 4 THEN {s.industry_class} WHEN 3 THEN {s.industry_group} "
-            f"ELSE {s.industry_division} END"
-        )
-
-    return f"""
-        SELECT f.uscc, r.chain_id, r.segment_id, 'industry' AS kind,
-               max(CASE
-                   WHEN startswith(f.code, r.code) THEN {level_points("r.code")}
-                   WHEN startswith(r.code, f.code) THEN {level_points("f.code")}
-                   WHEN length(r.code) = 4 AND length(f.code) = 4
-                        AND substr(f.code, 1, 3) = substr(r.code, 1, 3)
-                   THEN {s.industry_neighbour}
-                   ELSE 0 END) AS points,
-               bool_or(startswith(f.code, r.code) OR startswith(r.code, f.code)) AS direct
-        FROM atlas_candidates f
-        JOIN rule_industries r ON substr(f.code, 1, 2) = substr(r.code, 1, 2)
-        GROUP BY f.uscc, r.chain_id, r.segment_id
-    """
-
-
 def _evidence_sql(s: PlacementSettings, has_customs: bool) -> list[str]:
-    scope = f"""
-        SELECT f.uscc, k.chain_id, k.segment_id, 'scope' AS kind,
-               least({s.scope_cap}, count(DISTINCT k.keyword) * {s.scope_keyword}) AS points
-        FROM atlas_candidates f JOIN rule_keywords k ON contains(f.scope, k.keyword)
-        GROUP BY f.uscc, k.chain_id, k.segment_id
-    """
-    products = f"""
-        WITH items AS (SELECT DISTINCT item FROM atlas_sales),
-        matched AS (
-            SELECT DISTINCT i.item, k.chain_id, k.segment_id
-            FROM items i JOIN rule_keywords k ON contains(i.item, k.keyword)
-        ), totals AS (SELECT uscc, sum(amount) AS total FROM atlas_sales GROUP BY uscc)
-        SELECT a.uscc, m.chain_id, m.segment_id, 'products' AS kind,
-               {s.products} * sum(a.amount) / any_value(t.total) AS points
-        FROM atlas_sales a JOIN matched m ON m.item = a.item JOIN totals t ON t.uscc = a.uscc
-        GROUP BY a.uscc, m.chain_id, m.segment_id
-    """
-    parts = ["SELECT uscc, chain_id, segment_id, kind, points FROM atlas_industry", scope, products]
-    if not has_customs:
-        return parts
-    trade = """
-        (SELECT uscc, direction, hs_code, sum(amount) AS amount FROM customs
-         WHERE uscc IN (SELECT uscc FROM atlas_candidates) AND amount > 0
-         GROUP BY uscc, direction, hs_code)
-    """
-    exports = f"""
-        WITH trade AS (SELECT * FROM {trade} WHERE direction = 'export'),
-        totals AS (SELECT uscc, sum(amount) AS total FROM trade GROUP BY uscc),
-        matched AS (
-            SELECT DISTINCT t.uscc, t.hs_code, t.amount, h.chain_id, h.segment_id
-            FROM trade t JOIN rule_hs h ON startswith(t.hs_code, h.hs)
-        )
-        SELECT m.uscc, m.chain_id, m.segment_id, 'exports' AS kind,
-               {s.exports} * sum(m.amount) / any_value(o.total) AS points
-        FROM matched m JOIN totals o ON o.uscc = m.uscc
-        GROUP BY m.uscc, m.chain_id, m.segment_id
-    """
-    imports = f"""
-        WITH trade AS (SELECT * FROM {trade} WHERE direction = 'import'),
-        totals AS (SELECT uscc, sum(amount) AS total FROM trade GROUP BY uscc),
-        matched AS (
-            SELECT DISTINCT t.uscc, t.hs_code, t.amount, f.chain_id, f.target AS segment_id
-            FROM trade t JOIN rule_hs h ON startswith(t.hs_code, h.hs)
-            JOIN rule_flows f ON f.chain_id = h.chain_id AND f.source = h.segment_id
-        )
-        SELECT m.uscc, m.chain_id, m.segment_id, 'imports' AS kind,
-               {s.imports} * sum(m.amount) / any_value(o.total) AS points
-        FROM matched m JOIN totals o ON o.uscc = m.uscc
-        GROUP BY m.uscc, m.chain_id, m.segment_id
-    """
-    return [*parts, exports, imports]
+    """The evidence queries of chainwatch.atlas.placement (written for both dialects)."""
+    industry = "SELECT uscc, chain_id, segment_id, kind, points FROM atlas_industry"
+    return [
+        industry,
+        scope_sql(s),
+        products_sql(s),
+        *trade_sql(s, "customs" if has_customs else None),
+    ]
 
 
 def _scores_sql(s: PlacementSettings, parts: list[str]) -> str:
@@ -238,7 +175,7 @@ def place_firms(
         "CAST(NULL AS STRING) AS item, CAST(NULL AS DOUBLE) AS amount WHERE FALSE"
     )
     work.materialise("atlas_sales", sales)
-    work.materialise("atlas_industry", _industry_sql(settings))
+    work.materialise("atlas_industry", industry_sql(settings))
     work.materialise("atlas_scores", _scores_sql(settings, _evidence_sql(settings, has_customs)))
     work.materialise("firm_segments", _firm_segments_sql(settings))
     work.materialise("unplaced", UNPLACED_SQL)
