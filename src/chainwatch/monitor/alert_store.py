@@ -20,9 +20,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Table, case, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from chainwatch.errors import ConflictError, NotFoundError, ValidationError
@@ -53,6 +53,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 SCOPES = ("firm", "county", "city", "province", "chain", "segment")
 SCOPE_GROUPS = {"region": ("county", "city", "province")}
 CHANGE_POINT = "change_point"
+ALERTS = cast(Table, Alert.__table__)
+EVENTS = cast(Table, AlertEvent.__table__)
 
 
 def now_utc() -> dt.datetime:
@@ -76,6 +78,8 @@ def _match(
     finding: Finding, candidates: list[Alert], tolerance: int, taken: set[int]
 ) -> Alert | None:
     """The stored alert of the same condition that this finding continues, if any."""
+    if not candidates:
+        return None
     start, last = _ordinal(finding.start), _ordinal(finding.last)
     for alert in candidates:
         if alert.id in taken:
@@ -94,44 +98,85 @@ def _match(
     return None
 
 
-def _new_alert(finding: Finding, moment: dt.datetime) -> Alert:
-    alert = Alert(
-        condition_key=finding.key,
-        episode=finding.start,
-        rule_id=finding.rule,
-        rule_name=finding.rule_name,
-        kind=finding.kind,
-        grade=finding.grade,
-        scope=finding.scope,
-        subject=finding.code,
-        subject_name=finding.name,
-        region_code=finding.region_code,
-        chain_id=finding.chain_id,
-        period=finding.period,
-        grade_period=finding.grade_period,
-        last_period=finding.last,
-        ended_period=finding.ended,
-        message=finding.message,
-        values=finding.values,
-        status=NEW,
-        assignee=None,
-        created_at=moment,
-        updated_at=moment,
-    )
-    alert.events = [
-        AlertEvent(at=moment, event=RAISED, actor=None, status=NEW, note=finding.message)
+def _new_rows(finding: Finding, moment: dt.datetime) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Column values of a new alert and of its first events (without alert_id)."""
+    alert = {
+        "condition_key": finding.key,
+        "episode": finding.start,
+        "rule_id": finding.rule,
+        "rule_name": finding.rule_name,
+        "kind": finding.kind,
+        "grade": finding.grade,
+        "scope": finding.scope,
+        "subject": finding.code,
+        "subject_name": finding.name,
+        "region_code": finding.region_code,
+        "chain_id": finding.chain_id,
+        "period": finding.period,
+        "grade_period": finding.grade_period,
+        "last_period": finding.last,
+        "ended_period": finding.ended,
+        "message": finding.message,
+        "values": finding.values,
+        "status": NEW,
+        "assignee": None,
+        "created_at": moment,
+        "updated_at": moment,
+    }
+    events = [
+        {
+            "at": moment,
+            "event": RAISED,
+            "actor": None,
+            "status": NEW,
+            "assignee": None,
+            "note": finding.message,
+        }
     ]
     if finding.ended:
-        alert.events.append(
-            AlertEvent(
-                at=moment,
-                event=ENDED,
-                actor=None,
-                status=NEW,
-                note=f"自 {finding.ended} 起条件不再成立",
+        events.append(
+            {
+                "at": moment,
+                "event": ENDED,
+                "actor": None,
+                "status": NEW,
+                "assignee": None,
+                "note": f"自 {finding.ended} 起条件不再成立",
+            }
+        )
+    return alert, events
+
+
+def _insert_new(
+    session: Session, rows: list[tuple[dict[str, Any], list[dict[str, Any]]]], moment: dt.datetime
+) -> None:
+    """Insert new alerts and their events in bulk (executemany, not one ORM object each: a
+    province-wide first run raises hundreds of thousands of alerts). The new ids are read back
+    by condition and episode (unique together) rather than with RETURNING, which SQLAlchemy
+    collects row by row."""
+    if not rows:
+        return
+    # Core inserts on the tables: one executemany each (the ORM's bulk insert splits the rows
+    # into small batches by which columns are None).
+    connection = session.connection()
+    connection.execute(insert(ALERTS), [alert for alert, _ in rows])
+    rules = sorted({alert["rule_id"] for alert, _ in rows})
+    ids = {
+        (key, episode): alert_id
+        for alert_id, key, episode in session.execute(
+            select(Alert.id, Alert.condition_key, Alert.episode).where(
+                Alert.rule_id.in_(rules), Alert.created_at == moment
             )
         )
-    return alert
+    }
+    connection.execute(
+        insert(EVENTS),
+        [
+            {**event, "alert_id": ids[(alert["condition_key"], alert["episode"])]}
+            for alert, events in rows
+            for event in events
+        ],
+    )
 
 
 def _update(alert: Alert, finding: Finding, moment: dt.datetime) -> tuple[bool, bool, bool]:
@@ -205,11 +250,11 @@ def record_findings(
             ):
                 stored[row.condition_key].append(row)
         taken: set[int] = set()
-        fresh: list[Alert] = []
+        fresh: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
         for finding in sorted(findings, key=lambda f: (f.key, f.start)):
             alert = _match(finding, stored[finding.key], tolerances.get(finding.rule, 0), taken)
             if alert is None:
-                fresh.append(_new_alert(finding, moment))
+                fresh.append(_new_rows(finding, moment))
                 new_by_grade[finding.grade] += 1
                 counts["new"] += 1
                 continue
@@ -219,7 +264,8 @@ def record_findings(
             counts["escalated"] += escalated
             counts["ended"] += ended
             counts["unchanged"] += not changed
-        session.add_all(fresh)
+        session.flush()
+        _insert_new(session, fresh, moment)
     return {
         "findings": len(findings),
         "new": counts["new"],
