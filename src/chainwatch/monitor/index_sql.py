@@ -26,7 +26,7 @@ Two steps:
    (matched, entering, leaving, in the fixed-base panel: 0/1 and the amounts that go with
    them) and sum them by firm, by region code (rolled up county → city → province) or by a
    :class:`~chainwatch.monitor.scopes.Grouping`. Sums and counts add up over disjoint sets of
-   firms, so the roll-ups are exact; one projection (:func:`_finish`) turns parts into indices.
+   firms, so the roll-ups are exact; one projection (:func:`finish_sql`) turns parts into indices.
 """
 
 from __future__ import annotations
@@ -234,7 +234,7 @@ def firm_indices_sql(
             "SELECT 'firm' AS scope, r.code, e.name, r.* EXCLUDE (code) "
             f"FROM ({parts}) r LEFT JOIN {enterprises} e ON e.uscc = r.code"
         )
-    return _finish(named, settings)
+    return finish_sql(named, settings)
 
 
 def aggregate_sql(
@@ -277,7 +277,7 @@ def aggregate_sql(
         )
     if not selects:
         raise ValueError("aggregate_sql needs a region scope or a grouping")
-    return _finish(f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}", settings)
+    return finish_sql(f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}", settings)
 
 
 def _index(metric: str, kind: str) -> str:
@@ -293,7 +293,7 @@ def _composite(settings: IndexSettings, sales: str, electricity: str) -> str:
     return " + ".join(f"CAST({w!r} AS DOUBLE) * {column}" for w, column in pairs if w > 0)
 
 
-def _finish(relation: str, settings: IndexSettings) -> str:
+def finish_sql(relation: str, settings: IndexSettings) -> str:
     """Rows of (scope, code, name, period, parts…) → the documented index columns."""
     year = "CAST(substr(period, 1, 4) AS INTEGER)"
     slot = (

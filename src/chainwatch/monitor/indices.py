@@ -1,9 +1,11 @@
 """Monitoring indices (一图一指数, 税电指数): compute them for every scope, store, and query.
 
 :func:`compute_indices` is the pipeline step: all scopes × all periods into the lake results
-``index_panel`` (one row per firm and period: its values now, a year earlier and in the base
-year; large) and ``indices`` (counties, cities, provinces and groupings, summed from the panel;
-small, what pages, alerts and rankings read), described in docs/monitoring.md.
+``index_cube`` (every firm's monthly figures as dense arrays, :mod:`chainwatch.monitor.cube`;
+the firm panel — one row per firm and period: its values now, a year earlier and in the base
+year — is built from it on demand by :func:`stored_panel`) and ``indices`` (counties, cities,
+provinces and groupings; small, what pages, alerts and rankings read), described in
+docs/monitoring.md. The SQL reference engine stores the panel itself as ``index_panel``.
 :func:`index_series` answers one scope (and code) over a month range, from the stored results
 when they are current, otherwise computed on the fly for just the firms concerned.
 
@@ -17,10 +19,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
+
 from chainwatch.errors import DataMissingError, NotFoundError, ValidationError
 from chainwatch.ingest import batches
-from chainwatch.monitor import periods, scopes
-from chainwatch.monitor.index_sql import aggregate_sql, fetch_dicts, firm_indices_sql, panel_sql
+from chainwatch.monitor import dense, periods, scopes
+from chainwatch.monitor.cube import (
+    build_cube,
+    cube_path,
+    has_cube,
+    load_cube,
+    save_cube,
+    staging_folder,
+)
+from chainwatch.monitor.index_sql import (
+    aggregate_sql,
+    fetch_dicts,
+    finish_sql,
+    firm_indices_sql,
+    panel_sql,
+)
 from chainwatch.monitor.scopes import FIRM, REGION_SCOPES, SCOPES, Grouping
 from chainwatch.monitor.settings import IndexSettings, load_index_settings
 from chainwatch.store import datasets, lake
@@ -28,6 +46,8 @@ from chainwatch.store import datasets, lake
 RESULT = "indices"
 PANEL = "index_panel"
 Source = Literal["auto", "stored", "compute"]
+Engine = Literal["dense", "sql"]
+ENGINES = ("dense", "sql")
 
 
 def _meta_path() -> Path:
@@ -73,12 +93,20 @@ def compute_indices(
     indicators: str | None = None,
     enterprises: str | None = None,
     periods_from: str | None = None,
+    engine: Engine = "sql",
 ) -> dict[str, Any]:
-    """Compute every scope and period and store result ``indices`` (and ``index_panel``).
+    """Compute every scope and period and store results ``indices`` and ``index_cube`` (SQL
+    engine: ``index_panel`` instead of the cube).
 
-    With ``firm_panel`` the panel (one row per firm and period) is stored first and the region
-    and grouping indices are summed from it, so the firm scope is read from storage too; without
-    it the indices are summed straight from the query and firm indices are computed on demand.
+    ``engine`` "dense" builds the indicator cube, stores it for the alert rules
+    and sums every scope from it (:mod:`chainwatch.monitor.dense`); "sql" is the DuckDB
+    reference of :mod:`chainwatch.monitor.index_sql` (the default for now; same results; kept for checking and for
+    comparison in benchmarks/monitor.py).
+
+    SQL engine only: with ``firm_panel`` the panel (one row per firm and period) is stored first
+    and the region and grouping indices are summed from it, so the firm scope is read from
+    storage too; without it the indices are summed straight from the query and firm indices are
+    computed on demand. (The dense engine always stores the cube, which serves the firm scope.)
     ``indicators``, ``enterprises`` and ``periods_from`` (see
     :func:`~chainwatch.monitor.index_sql.panel_sql`) replace the loaded datasets with other
     DuckDB relations (benchmarks); a result computed that way is never taken as current.
@@ -90,24 +118,33 @@ def compute_indices(
         periods_from = batches.dataset_sql("indicators")
     indicators = indicators or datasets.indicators_sql()
     enterprises = enterprises or scopes.require_enterprises("region")
+    if engine not in ENGINES:
+        raise ValidationError(f"index engine {engine!r} is not known; expected dense or sql.")
     meta = _meta_path()
     meta.unlink(missing_ok=True)  # stale until the results and the new meta are in place
-    if not firm_panel:
+    lake.remove(cube_path())
+    if engine == "dense" or not firm_panel:
         lake.remove(lake.result_path(PANEL))
     panel_rows = 0
     con = lake.connect()
     try:
         scopes.register_firm_ids(con, enterprises)
         scopes.register_region_map(con, enterprises)
-        query = panel_sql(settings, indicators=indicators, periods_from=periods_from)
-        panel = f"({query})"
-        if firm_panel:
-            lake.write_result_query(con, PANEL, panel)
-            panel = lake.result_sql(PANEL)
-            row = con.execute(f"SELECT count(*) FROM {panel}").fetchone()
-            panel_rows = int(row[0]) if row else 0
-        regional = aggregate_sql(panel, REGION_SCOPES, settings, groupings)
+        if engine == "dense":
+            # Unmerged rows when there are any (the batches): the cube merges them itself.
+            staged = staging_folder()
+            cube = build_cube(con, periods_from or indicators, staged)
+            save_cube(cube, staged)
+            sums, panel_rows = dense.sums_table(con, cube, settings.base_year, groupings)
+            del cube
+            con.register("cw_index_sums", sums)
+            regional = finish_sql("SELECT * FROM cw_index_sums", settings)
+        else:
+            regional = _sql_engine(con, settings, indicators, periods_from, groupings, firm_panel)
         lake.write_result_query(con, RESULT, regional)
+        if engine == "sql" and firm_panel:
+            row = con.execute(f"SELECT count(*) FROM {lake.result_sql(PANEL)}").fetchall()
+            panel_rows = int(row[0][0])
         counts = dict(
             con.execute(
                 f"SELECT scope, count(*) FROM {lake.result_sql(RESULT)} GROUP BY scope"
@@ -117,7 +154,8 @@ def compute_indices(
         months = (found.fetchone() or (0,))[0]
     finally:
         con.close()
-    stored_scopes = [*([FIRM] if firm_panel else []), *REGION_SCOPES]
+    firm_scope = engine == "dense" or firm_panel
+    stored_scopes = [*([FIRM] if firm_scope else []), *REGION_SCOPES]
     stored_scopes += [g.scope for g in groupings]
     if not overridden:
         meta.write_text(
@@ -136,6 +174,22 @@ def compute_indices(
         "base_year": settings.base_year,
         "path": str(lake.result_path(RESULT)),
     }
+
+
+def _sql_engine(
+    con: duckdb.DuckDBPyConnection,
+    settings: IndexSettings,
+    indicators: str,
+    periods_from: str | None,
+    groupings: Sequence[Grouping],
+    firm_panel: bool,
+) -> str:
+    """The reference engine: stores the panel (if asked) and returns the regional query."""
+    panel = f"({panel_sql(settings, indicators=indicators, periods_from=periods_from)})"
+    if firm_panel:
+        lake.write_result_query(con, PANEL, panel)
+        panel = lake.result_sql(PANEL)
+    return aggregate_sql(panel, REGION_SCOPES, settings, groupings)
 
 
 # The combined January–February follows February.
@@ -164,7 +218,7 @@ def _where(
 def _stored_scopes() -> list[str]:
     meta = _read_meta()
     stored = list(meta.get("scopes", [])) if meta else []
-    return [s for s in stored if s != FIRM or lake.has_result(PANEL)]
+    return [s for s in stored if s != FIRM or lake.has_result(PANEL) or has_cube()]
 
 
 def index_series(
@@ -233,15 +287,41 @@ def _stored(
     con = lake.connect()
     try:
         if scope == FIRM and code is not None:
-            panel = f"(SELECT * FROM {lake.result_sql(PANEL)} WHERE code = {_quote(code)})"
-            query = firm_indices_sql(
-                panel, _settings_of_stored(), scopes.enterprises_or_none(), start, end
-            )
+            settings = _settings_of_stored()
+            if has_cube():
+                panel = stored_panel(con, settings.base_year, [code])
+            else:
+                panel = f"(SELECT * FROM {lake.result_sql(PANEL)} WHERE code = {_quote(code)})"
+            query = firm_indices_sql(panel, settings, scopes.enterprises_or_none(), start, end)
         else:
             query = f"SELECT * FROM {lake.result_sql(RESULT)} {_where(scope, code, start, end)}"
         return fetch_dicts(con, f"SELECT * FROM ({query}) {ORDER}")
     finally:
         con.close()
+
+
+def stored_panel(
+    con: duckdb.DuckDBPyConnection,
+    base_year: int,
+    codes: Sequence[str],
+    period: str | None = None,
+    name: str = "cw_firm_panel",
+) -> str:
+    """The stored firm panel's rows of some firms (one period or all) as a relation on ``con``:
+    built from the cube (dense engine; registered as ``name``) or read from the stored panel
+    (SQL engine)."""
+    if not has_cube():
+        where = [f"code IN ({', '.join(_quote(c) for c in codes) or 'NULL'})"]
+        where += [f"period = {_quote(period)}"] if period else []
+        return f"(SELECT * FROM {lake.result_sql(PANEL)} WHERE {' AND '.join(where)})"
+    cube = load_cube()
+    con.register(name, dense.panel_table(cube, base_year, dense.firm_rows(cube, codes), period))
+    return name
+
+
+def has_firm_panel() -> bool:
+    """Whether firm indices are stored (the cube, or the SQL engine's panel)."""
+    return has_cube() or lake.has_result(PANEL)
 
 
 def _settings_of_stored() -> IndexSettings:

@@ -124,8 +124,8 @@ def register_firm_ids(con: duckdb.DuckDBPyConnection, enterprises: str | None) -
         "CAST(row_number() OVER (ORDER BY uscc) AS INTEGER) AS fid, uscc, region_code "
         f"FROM ({source})"
     )
-    row = con.execute(f"SELECT count(*) FROM {FIRM_IDS}").fetchone()
-    return int(row[0]) if row else 0
+    rows = con.execute(f"SELECT count(*) FROM {FIRM_IDS}").fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def check_code(scope: str, code: str) -> str:
