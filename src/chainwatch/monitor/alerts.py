@@ -1,6 +1,9 @@
 """Early warnings (预警): evaluate the rules over the stored monitoring results.
 
-Each rule kind is one set-based DuckDB query over whole relations (never a loop over firms):
+Each rule kind is one set-based DuckDB query over whole relations (never a loop over firms);
+the two firm rules run from the indicator cube instead when the index stage stored one
+(:mod:`chainwatch.monitor.dense_alerts`, same findings, compiled loops over firms), and the
+queries here stay their reference:
 
   electricity_drop  firm panel (``index_panel``): daily electricity against the firm's own
                     baseline, the median daily electricity of its previous ``baseline_months``
@@ -42,6 +45,7 @@ import duckdb
 from chainwatch.errors import DataMissingError
 from chainwatch.monitor import periods as pd_
 from chainwatch.monitor.changepoints import detect_changes
+from chainwatch.monitor.cube import Cube
 from chainwatch.monitor.index_sql import fetch_dicts
 from chainwatch.monitor.rules import (
     INDEX_COLUMNS,
@@ -77,6 +81,8 @@ class Sources:
     enterprises  the registry (uscc, name, region_code) for names and regions of firms
     memberships  (uscc, chain_id): firms placed in chains; None = every importer counts for
                  every chain that has the product as a key product
+    cube         the indicator cube; when set, the two firm rules read it instead of the panel
+                 (:mod:`chainwatch.monitor.dense_alerts`, same findings, province scale)
     """
 
     panel: str | None = None
@@ -86,6 +92,7 @@ class Sources:
     enterprises: str | None = None
     memberships: str | None = None
     key_products: tuple[KeyProductCode, ...] = ()
+    cube: Cube | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -300,6 +307,11 @@ def _round(value: Any, digits: int = 4) -> float | None:
 def electricity_drop(
     con: duckdb.DuckDBPyConnection, rule: ElectricityDropRule, sources: Sources
 ) -> list[Finding]:
+    if sources.cube is not None:
+        from chainwatch.monitor import dense_alerts
+
+        names = dense_alerts.registry_names(con, sources.enterprises)
+        return dense_alerts.electricity_drop(sources.cube, rule, names)
     if sources.panel is None:
         return []
     readings = panel_readings(sources, "electricity")
@@ -352,6 +364,11 @@ FROM (
 def sales_drop(
     con: duckdb.DuckDBPyConnection, rule: SalesDropRule, sources: Sources
 ) -> list[Finding]:
+    if sources.cube is not None:
+        from chainwatch.monitor import dense_alerts
+
+        names = dense_alerts.registry_names(con, sources.enterprises)
+        return dense_alerts.sales_drop(sources.cube, rule, names)
     if sources.panel is None:
         return []
     readings = panel_readings(sources, "sales")
@@ -690,7 +707,10 @@ def stored_sources() -> Sources:
         except DataMissingError:
             return None
 
+    from chainwatch.monitor.cube import has_cube, load_cube
+
     return Sources(
+        cube=load_cube() if has_cube() else None,
         panel=lake.result_sql(PANEL) if lake.has_result(PANEL) else None,
         zeros=zeros_sql(),
         indices=lake.result_sql(RESULT) if lake.has_result(RESULT) else None,
@@ -706,7 +726,7 @@ def stored_sources() -> Sources:
 def evaluate_stored(rules: Sequence[Any]) -> list[Finding]:
     """Evaluate ``rules`` over the stored results; the indices must have been computed."""
     sources = stored_sources()
-    if sources.indices is None and sources.panel is None:
+    if sources.indices is None and sources.panel is None and sources.cube is None:
         raise DataMissingError(
             "alerts need the monitoring indices; run `chainwatch run monitor` (or "
             "`chainwatch monitor compute`) first."
