@@ -18,13 +18,24 @@ above zero, at least ``baseline_min_months`` of them; both numbers are read from
 Each metric is ranked within (level, month) across the province, 1 = highest, ties sharing the
 smaller rank, on the rounded values that are shown. The overall (综合) rank orders the regions by
 the mean of the metric ranks they have, ties broken by composite index (higher first), then
-code. Everything is one DuckDB query over the stored ``index_panel`` and ``indices``; the monitor
-stage stores its answer as result ``rankings`` and reads fall back to computing it when that
-result is missing or older than the indices. docs/monitoring.md has a worked example.
+code. The per-region counts and sums behind the two electricity metrics come from the indicator
+cube when one is stored (:func:`cube_sums`, a compiled pass over each firm's months) and
+otherwise from the stored ``index_panel`` (:func:`panel_sums_sql`, the SQL reference); either
+way the rest is one DuckDB query with the stored ``indices``. The monitor stage stores its
+answer as result ``rankings`` and reads fall back to computing it when that result is missing or
+older than its inputs. docs/monitoring.md has a worked example.
+
+The cube pass reproduces the SQL exactly: a firm's reading in a month is its raw figure when
+above zero, 0.0 when zero or less (the panel's value coalesced with the ``zeros`` relation) and
+none when the cell is empty; the baseline frame is the previous ``baseline_months`` calendar
+columns (the SQL's grid of consecutive months, which only starts at a firm's first reading,
+before which nothing counts anyway); DuckDB's ``median`` of an even count is (lo + hi) / 2, and
+the threshold product is formed in the SQL's order, so the same firm-months count as resumed.
 """
 
 from __future__ import annotations
 
+import calendar
 import json
 import math
 import re
@@ -34,11 +45,17 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numba
+import numpy as np
+import pyarrow as pa
 import yaml
+from numba import njit, prange
 
 from chainwatch.config import get_settings
 from chainwatch.errors import ConfigError, DataMissingError, NotFoundError, ValidationError
+from chainwatch.monitor import cube as cubes
 from chainwatch.monitor.alerts import Sources, month_sql, panel_readings, zeros_sql
+from chainwatch.monitor.cube import BoolArray, Cube, FloatArray, IntArray
 from chainwatch.monitor.index_sql import fetch_dicts
 from chainwatch.monitor.rules import ElectricityDropRule, load_rules
 from chainwatch.monitor.scopes import REGION_MAP, register_region_map
@@ -167,13 +184,22 @@ WHERE r.{level}_code IS NOT NULL
 GROUP BY r.{level}_code, f.m"""
 
 
-def rankings_sql(
-    panel: str, zeros: str | None, indices: str, enterprises: str, settings: RankingSettings
+def panel_sums_sql(
+    panel: str, zeros: str | None, enterprises: str, settings: RankingSettings
 ) -> str:
-    """Every ranked row of every level and month. Needs REGION_MAP on the connection."""
+    """The region sums from the firm panel: one row per level, region and month with firms
+    (those with a baseline), resumed, daily_sum and peak_sum (over the firms with a reading;
+    NULL when none has one). Needs REGION_MAP on the connection."""
     readings = panel_readings(Sources(panel=panel, zeros=zeros), "electricity")
-    levels = ", ".join(f"'{level}'" for level in LEVELS)
     sums = " UNION ALL ".join(_level_sums(level, enterprises) for level in LEVELS)
+    return f"WITH {_firm_metrics_sql(readings, settings)}\n{sums}"
+
+
+def rankings_sql(sums: str, indices: str, settings: RankingSettings) -> str:
+    """Every ranked row of every level and month from the region ``sums`` (a relation or a
+    parenthesised query with the columns of :func:`panel_sums_sql`). Needs REGION_MAP on the
+    connection."""
+    levels = ", ".join(f"'{level}'" for level in LEVELS)
     metrics = (
         ("growth", "index_growth"),
         ("resumption", "resumption_rate"),
@@ -188,8 +214,7 @@ def rankings_sql(
     have = " + ".join(f"CASE WHEN {c} IS NULL THEN 0 ELSE 1 END" for c in rank_columns)
     total = " + ".join(f"coalesce({c}, 0)" for c in rank_columns)
     return f"""
-WITH {_firm_metrics_sql(readings, settings)},
-sums AS ({sums}),
+WITH sums AS (SELECT * FROM {sums}),
 stored AS (
   SELECT scope AS level, code, name, {month_sql("period")} AS m,
          sales_index, electricity_index, composite_index
@@ -248,6 +273,232 @@ def month_sql_label(ordinal: str) -> str:
     return f"printf('%04d-%02d', ({ordinal}) // 12, ({ordinal}) % 12 + 1)"
 
 
+# --- the region sums from the cube ---------------------------------------------------------------
+
+SUMS = "cw_ranking_sums"  # DuckDB relation of the cube's region sums in the ranking query
+CUBE_CODES = "cw_ranking_codes"  # (row, code) of the cube's firms, for the registry join
+REGION_GROUPS = "cw_ranking_groups"  # region_code → the number of its county and city
+CHUNK = 4096  # firms per parallel task
+# Integer and float accumulators of :func:`_region_sums`.
+FIRMS, RESUMED, READINGS = range(3)
+DAILY, PEAK = range(2)
+# 1 − 1e−9 as the SQL writes it: resumed at the threshold to within floating-point rounding.
+TOLERANCE = 1 - 1e-9
+
+
+@njit(cache=True)
+def _firm_months(
+    daily: FloatArray,
+    groups: IntArray,
+    window: int,
+    least: int,
+    threshold: float,
+    frame: FloatArray,
+    counts: IntArray,
+    sums: FloatArray,
+) -> None:
+    """Add one firm's months with a baseline to the rows ``groups`` of counts and sums.
+
+    ``daily`` holds the firm's daily readings (NaN: none). ``frame[:size]`` holds, sorted, the
+    daily values above zero of the previous ``window`` columns; sliding it by one column removes
+    at most one value and inserts at most one.
+    """
+    size = 0
+    for t in range(daily.shape[0]):
+        if size >= least and size > 0:
+            half = size // 2
+            # DuckDB's median of an even count: (lo + hi) / 2, the same double.
+            baseline = frame[half] if size % 2 == 1 else (frame[half - 1] + frame[half]) / 2
+            if baseline > 0:
+                value = daily[t]
+                has_reading = not np.isnan(value)
+                resumed = has_reading and value >= threshold * baseline * TOLERANCE
+                for g in groups:
+                    counts[FIRMS, g, t] += 1
+                    if resumed:
+                        counts[RESUMED, g, t] += 1
+                    if has_reading:
+                        counts[READINGS, g, t] += 1
+                        sums[DAILY, g, t] += value
+                        sums[PEAK, g, t] += frame[size - 1]
+        if t >= window:
+            gone = daily[t - window]
+            if gone > 0:
+                at = 0
+                while at < size - 1 and frame[at] != gone:
+                    at += 1
+                for k in range(at, size - 1):
+                    frame[k] = frame[k + 1]
+                size -= 1
+        value = daily[t]
+        if value > 0:
+            at = size
+            while at > 0 and frame[at - 1] > value:
+                frame[at] = frame[at - 1]
+                at -= 1
+            frame[at] = value
+            size += 1
+
+
+@njit(cache=True, parallel=True)
+def _region_sums(
+    electricity: FloatArray,
+    days: FloatArray,
+    start: IntArray,
+    groups: IntArray,
+    window: int,
+    least: int,
+    threshold: float,
+    seen: BoolArray,
+    counts: IntArray,
+    sums: FloatArray,
+) -> None:
+    """Every firm, in chunks over ``counts.shape[0]`` tasks; task i writes only ``seen[i]``,
+    ``counts[i]`` and ``sums[i]``.
+
+    ``seen[i, t]``: some firm of task i has a reading in column t. Firms with a region (their
+    groups ``groups[start[f]:start[f + 1]]``) are counted in every column where they have a
+    baseline; the caller then drops columns without any reading (the SQL's electricity_months),
+    which saves a second pass over the cube.
+    """
+    firms, months = electricity.shape
+    tasks = counts.shape[0]
+    chunks = (firms + CHUNK - 1) // CHUNK
+    for task in prange(tasks):
+        daily = np.empty(months)
+        frame = np.empty(max(window, 1))
+        task_seen, task_counts, task_sums = seen[task], counts[task], sums[task]
+        for chunk in range(task, chunks, tasks):
+            for firm in range(chunk * CHUNK, min(firms, (chunk + 1) * CHUNK)):
+                for t in range(months):
+                    raw = electricity[firm, t]
+                    if np.isnan(raw):
+                        daily[t] = np.nan
+                    else:
+                        daily[t] = (raw if raw > 0 else 0.0) / days[t]
+                        task_seen[t] = True
+                a, b = start[firm], start[firm + 1]
+                if a == b:
+                    continue
+                _firm_months(
+                    daily,
+                    groups[a:b],
+                    window,
+                    least,
+                    threshold,
+                    frame,
+                    task_counts,
+                    task_sums,
+                )
+
+
+def _month_days(cube: Cube) -> FloatArray:
+    ordinals = cube.first_month + np.arange(cube.months)
+    return np.array(
+        [calendar.monthrange(int(o) // 12, int(o) % 12 + 1)[1] for o in ordinals], dtype=np.float64
+    )
+
+
+def _firm_groups(
+    con: duckdb.DuckDBPyConnection, cube: Cube, enterprises: str
+) -> tuple[IntArray, IntArray, list[tuple[str, list[str]]]]:
+    """Each cube row's regions, as in the SQL's join through the registry and REGION_MAP.
+
+    Returns ``start`` and ``groups`` (row f belongs to groups[start[f]:start[f + 1]]) and, per
+    level, the region codes its groups stand for, levels numbered consecutively. The regions are
+    numbered in Python (a few thousand at most), so the join over the firms carries integers.
+    """
+    columns = ", ".join(f"{level}_code" for level in LEVELS)
+    regions = con.execute(f"SELECT region_code, {columns} FROM {REGION_MAP}").fetchall()
+    names: list[tuple[str, list[str]]] = []
+    numbered: dict[str, pa.Array] = {"region_code": pa.array([r[0] for r in regions], pa.string())}
+    offset = 0
+    for i, level in enumerate(LEVELS):
+        codes = sorted({r[i + 1] for r in regions if r[i + 1] is not None})
+        number = {code: offset + k for k, code in enumerate(codes)}
+        numbered[f"g{i}"] = pa.array([number.get(r[i + 1]) for r in regions], pa.int64())
+        names.append((level, codes))
+        offset += len(codes)
+    con.register(CUBE_CODES, pa.table({"row": pa.array(np.arange(cube.firms)), "code": cube.codes}))
+    con.register(REGION_GROUPS, pa.table(numbered))
+    try:
+        picked = ", ".join(f"g.g{i}" for i in range(len(LEVELS)))
+        table = con.sql(
+            f"SELECT c.row, {picked} FROM {CUBE_CODES} c "
+            f"JOIN (SELECT uscc, region_code FROM {enterprises}) e ON e.uscc = c.code "
+            f"JOIN {REGION_GROUPS} g ON g.region_code = e.region_code"
+        ).to_arrow_table()
+    finally:
+        con.unregister(CUBE_CODES)
+        con.unregister(REGION_GROUPS)
+    rows = np.asarray(table.column("row").to_numpy(), dtype=np.int64)
+    pair_rows: list[IntArray] = []
+    pair_groups: list[IntArray] = []
+    for i in range(len(LEVELS)):
+        column = table.column(f"g{i}")
+        present = np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
+        pair_rows.append(rows[present])
+        pair_groups.append(np.asarray(column.drop_null().to_numpy(), dtype=np.int64))
+    firm_of = np.concatenate(pair_rows)
+    group = np.concatenate(pair_groups)
+    order = np.argsort(firm_of, kind="stable")
+    start = np.zeros(cube.firms + 1, dtype=np.int64)
+    np.cumsum(np.bincount(firm_of, minlength=cube.firms), out=start[1:])
+    return start, np.ascontiguousarray(group[order]), names
+
+
+def cube_sums(
+    con: duckdb.DuckDBPyConnection, cube: Cube, enterprises: str, settings: RankingSettings
+) -> pa.Table:
+    """The rows of :func:`panel_sums_sql` (same columns, same values) from the indicator cube.
+
+    Needs REGION_MAP on the connection; firms are placed by ``enterprises`` (uscc,
+    region_code), so firms outside the registry count nowhere, as in the SQL.
+    """
+    start, groups, names = _firm_groups(con, cube, enterprises)
+    regions = sum(len(codes) for _, codes in names)
+    tasks = max(1, min(numba.get_num_threads(), (cube.firms + CHUNK - 1) // CHUNK))
+    seen = np.zeros((tasks, cube.months), dtype=np.bool_)
+    counts = np.zeros((tasks, 3, regions, cube.months), dtype=np.int64)
+    sums = np.zeros((tasks, 2, regions, cube.months), dtype=np.float64)
+    if cube.months and regions:
+        _region_sums(
+            cube.electricity,
+            _month_days(cube),
+            start,
+            groups,
+            settings.baseline_months,
+            settings.baseline_min_months,
+            float(settings.threshold),
+            seen,
+            counts,
+            sums,
+        )
+    count, total = counts.sum(axis=0), sums.sum(axis=0)
+    count[:, :, ~seen.any(axis=0)] = 0  # months without any reading are not ranked
+    parts = []
+    offset = 0
+    for level, codes in names:
+        block = slice(offset, offset + len(codes))
+        offset += len(codes)
+        region, column = np.nonzero(count[FIRMS, block] > 0)
+        read = count[READINGS, block][region, column] > 0
+        parts.append(
+            pa.table(
+                {
+                    "level": pa.array([level] * len(region), type=pa.string()),
+                    "code": pa.array(np.asarray(codes, dtype=object)[region], type=pa.string()),
+                    "m": pa.array(cube.first_month + column, type=pa.int64()),
+                    "firms": pa.array(count[FIRMS, block][region, column], type=pa.int64()),
+                    "resumed": pa.array(count[RESUMED, block][region, column], type=pa.int64()),
+                    "daily_sum": pa.array(total[DAILY, block][region, column], mask=~read),
+                    "peak_sum": pa.array(total[PEAK, block][region, column], mask=~read),
+                }
+            )
+        )
+    return pa.concat_tables(parts)
+
+
 # --- stored result and on-the-fly computation -----------------------------------------------------
 
 
@@ -259,26 +510,36 @@ def _inputs(settings: RankingSettings) -> dict[str, Any]:
     from chainwatch.monitor.indices import PANEL
     from chainwatch.monitor.indices import RESULT as INDICES
 
-    def stamp(name: str) -> int | None:
-        path = lake.result_path(name)
+    def stamp(path: Path) -> int | None:
         return path.stat().st_mtime_ns if path.exists() else None
 
-    return {"indices": stamp(INDICES), "panel": stamp(PANEL), "settings": settings.as_dict()}
+    return {
+        "indices": stamp(lake.result_path(INDICES)),
+        "panel": stamp(lake.result_path(PANEL)),
+        # cube.json is written last and the cube is replaced whole, so its time stamps the cube.
+        "cube": stamp(cubes.cube_path() / "cube.json"),
+        "settings": settings.as_dict(),
+    }
 
 
-def _require_inputs() -> tuple[str, str]:
+def _require_inputs() -> tuple[str, str | None]:
+    """The stored indices and the firm panel, or None for the panel when the cube is stored
+    (it is read instead)."""
     from chainwatch.monitor.indices import PANEL
     from chainwatch.monitor.indices import RESULT as INDICES
 
-    if not (lake.has_result(INDICES) and lake.has_result(PANEL)):
+    with_cube = cubes.has_cube()
+    if not (lake.has_result(INDICES) and (with_cube or lake.has_result(PANEL))):
         raise DataMissingError(
             "还没有监测指数，无法排名 / no stored monitoring indices to rank; run "
             "`chainwatch run monitor` (or `chainwatch run`) first."
         )
-    return lake.result_sql(INDICES), lake.result_sql(PANEL)
+    return lake.result_sql(INDICES), None if with_cube else lake.result_sql(PANEL)
 
 
 def _query(con: duckdb.DuckDBPyConnection, settings: RankingSettings) -> str:
+    """The ranking query on ``con``, its region sums from the cube when one is stored (then
+    registered on ``con`` as SUMS) and from the firm panel otherwise."""
     indices, panel = _require_inputs()
     try:
         enterprises = datasets.enterprises_sql()
@@ -288,7 +549,11 @@ def _query(con: duckdb.DuckDBPyConnection, settings: RankingSettings) -> str:
             "with `chainwatch ingest enterprises FILE`, then run `chainwatch run monitor`."
         ) from None
     register_region_map(con, enterprises)
-    return rankings_sql(panel, zeros_sql(), indices, enterprises, settings)
+    if panel is None:
+        con.register(SUMS, cube_sums(con, cubes.load_cube(), enterprises, settings))
+        return rankings_sql(SUMS, indices, settings)
+    sums = panel_sums_sql(panel, zeros_sql(), enterprises, settings)
+    return rankings_sql(f"({sums})", indices, settings)
 
 
 def compute_rankings(settings: RankingSettings | None = None) -> dict[str, Any]:
