@@ -1,34 +1,36 @@
 """Benchmark: monitoring indices for N firms × M months, against a plain pandas baseline.
 
     python benchmarks/monitor.py                          # 260,000 firms × 36 months
-    python benchmarks/monitor.py --firms 2600000          # the province-scale goal: 60 s
+    python benchmarks/monitor.py --firms 2600000 --alerts # the province-scale goal: 60 s
     python benchmarks/monitor.py --firms 100000 --keep monitor-bench/
 
 Writes a synthetic indicator Parquet file with numpy (one row group per month; not through
 ingest) and a registry of firms spread over the counties of Zhejiang, then measures in the same
 run, each in its own child process (so its peak memory is its own):
 
-  chainwatch  compute_indices(): every scope (firm, county, city, province) and period
-              (36 months + the combined January–February), year-on-year, entries/exits and
-              fixed base; stores the firm panel (one row per firm and period) and sums the
-              region indices from it. The indicator relation is wrapped in the GROUP BY
-              (uscc, period) that merges batches in the real data path
-              (chainwatch.store.datasets.indicators_sql).
-  direct      the same, reading the Parquet file directly (no batch merge).
-  no-panel    direct, without storing the firm panel (firm indices then come on demand).
+  chainwatch  compute_indices() with the default dense engine: every scope (firm, county, city,
+              province) and period (36 months + the combined January–February), year-on-year,
+              entries/exits and fixed base. Reads the indicator rows as the pipeline reads the
+              loaded batches (unmerged; the cube merges repeated firm-months) and stores the
+              indicator cube, from which firm indices are read.
+  sql         the same with the SQL reference engine (engine="sql"): the indicator relation
+              wrapped in the GROUP BY (uscc, period) that merges batches
+              (chainwatch.store.datasets.indicators_sql); stores the firm panel (one row per
+              firm and period) and sums the region indices from it.
   pandas      baseline: plain pandas merge of each month with the month a year earlier and a
               groupby to counties — county scope and calendar months only (less work than the
               others); skipped above --pandas-limit rows because it holds everything in memory.
 
-Prints wall time, rows per second and peak resident memory of each, and the largest difference
-between the county sales indices of chainwatch and of the baseline.
+Prints wall time, rows per second and peak resident memory of each, the largest difference
+between the county indices of the two engines, and between chainwatch's county sales indices and
+the baseline's.
 
 With --alerts, the data also gets planted production stops (1 % of firms at 10 % of their usual
-level for three months of the last year) and each chainwatch mode with a firm panel then
-evaluates the default alert rules (all but import interruption: the data has no customs) on its
-results and stores the alerts (SQLite), timed apart; the mode pandas-alerts is the baseline for
-the 停产 rule alone (a grouped rolling 12-month median in pandas), and the firms with a red
-停产 alert are compared between the two.
+level for three months of the last year) and each chainwatch mode then evaluates the default
+alert rules (all but import interruption: the data has no customs) on its results — the firm
+rules from the cube (chainwatch) or from the firm panel (sql) — and stores the alerts (SQLite),
+timed apart; the mode pandas-alerts is the baseline for the 停产 rule alone (a grouped rolling
+12-month median in pandas), and the firms with a red 停产 alert are compared.
 
 Firms: lognormal daily sales with seasonality, growth and noise; 10 % enter after the first
 month and 8 % leave before the last; 3 % of electricity figures missing, 1 % of sales zero.
@@ -124,18 +126,22 @@ def generate(folder: Path, firms: int, months: int, seed: int, stops: bool = Fal
     return rows
 
 
-def run_alerts(folder: Path, enterprises: str) -> dict[str, object]:
-    """Evaluate the default rules on the stored panel and indices, then store the alerts."""
+def run_alerts(folder: Path, enterprises: str, mode: str) -> dict[str, object]:
+    """Evaluate the default rules on the stored cube or panel and indices, then store the
+    alerts."""
     from chainwatch.monitor.alert_store import record_findings
     from chainwatch.monitor.alerts import Sources, evaluate
+    from chainwatch.monitor.cube import load_cube
     from chainwatch.monitor.indices import PANEL, RESULT
     from chainwatch.monitor.rules import DEFAULTS_FILE, read_rules
     from chainwatch.store import lake
 
     rules = [r for r in read_rules(DEFAULTS_FILE).enabled if r.kind != "import_stop"]
     raw = f"read_parquet('{folder / 'indicators.parquet'}')"
+    started = time.perf_counter()
     sources = Sources(
-        panel=lake.result_sql(PANEL),
+        cube=load_cube() if mode == "chainwatch" else None,
+        panel=lake.result_sql(PANEL) if mode == "sql" else None,
         zeros=(
             "(SELECT uscc AS code, period, bool_or(sales <= 0) AS zero_sales, "
             "bool_or(electricity_kwh <= 0) AS zero_electricity "
@@ -145,7 +151,6 @@ def run_alerts(folder: Path, enterprises: str) -> dict[str, object]:
         enterprises=enterprises,
     )
     con = lake.connect()
-    started = time.perf_counter()
     try:
         findings = evaluate(rules, sources, con)
     finally:
@@ -157,7 +162,7 @@ def run_alerts(folder: Path, enterprises: str) -> dict[str, object]:
     red_stops = sorted(
         {f.code for f in findings if f.rule == "production_stop" and f.grade == "红"}
     )
-    (folder / "red_stops_chainwatch.txt").write_text("\n".join(red_stops), encoding="utf-8")
+    (folder / f"red_stops_{mode}.txt").write_text("\n".join(red_stops), encoding="utf-8")
     return {
         "alert_seconds": evaluated,
         "record_seconds": recorded,
@@ -201,28 +206,28 @@ def run_chainwatch(folder: Path, mode: str) -> dict[str, object]:
     os.environ["CHAINWATCH_HOME"] = str(folder / f"home-{mode}")
     from chainwatch.monitor.indices import compute_indices
 
-    indicators = periods = f"read_parquet('{folder / 'indicators.parquet'}')"
-    if mode == "chainwatch":
-        # The same merge of batches that chainwatch.store.datasets.indicators_sql() does.
-        indicators = (
-            f"(SELECT uscc, period, max(sales) AS sales, max(electricity_kwh) AS "
-            f"electricity_kwh FROM {indicators} GROUP BY uscc, period)"
-        )
+    rows = f"read_parquet('{folder / 'indicators.parquet'}')"
+    # The same merge of batches that chainwatch.store.datasets.indicators_sql() does; the dense
+    # engine reads the unmerged rows (periods_from) instead, as it does in the pipeline.
+    indicators = (
+        f"(SELECT uscc, period, max(sales) AS sales, max(electricity_kwh) AS "
+        f"electricity_kwh FROM {rows} GROUP BY uscc, period)"
+    )
     enterprises = f"read_parquet('{folder / 'enterprises.parquet'}')"
     started = time.perf_counter()
     summary = compute_indices(
         indicators=indicators,
         enterprises=enterprises,
-        periods_from=periods,
-        firm_panel=mode != "no-panel",
+        periods_from=rows,
+        engine="dense" if mode == "chainwatch" else "sql",
     )
     data: dict[str, object] = {
         "seconds": time.perf_counter() - started,
         "rows": summary["firm_rows"],
         "result": str(folder / f"home-{mode}" / "lake" / "results" / "indices.parquet"),
     }
-    if os.environ.get("BENCH_ALERTS") == "1" and mode != "no-panel":
-        data.update(run_alerts(folder, enterprises))
+    if os.environ.get("BENCH_ALERTS") == "1":
+        data.update(run_alerts(folder, enterprises, mode))
     return data
 
 
@@ -292,6 +297,20 @@ def compare(chainwatch: str, baseline: str) -> float:
     return float(diff[0]) if diff and diff[0] is not None else float("nan")
 
 
+def compare_engines(dense: str, sql: str) -> float:
+    """Largest difference of any index of any scope and period between the two engines."""
+    import duckdb
+
+    con = duckdb.connect()
+    columns = ("sales_index", "electricity_index", "composite_index", "fixed_base_composite")
+    largest = ", ".join(f"max(abs(d.{c} - s.{c}))" for c in columns)
+    row = con.execute(f"""
+        SELECT greatest({largest})
+        FROM read_parquet('{dense}') d JOIN read_parquet('{sql}') s USING (scope, code, period)
+        """).fetchone()
+    return float(row[0]) if row and row[0] is not None else float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--firms", type=int, default=260_000)
@@ -306,8 +325,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write the data here and keep it")
     parser.add_argument(
         "--modes",
-        default="chainwatch,direct,no-panel,pandas",
-        help="comma-separated subset of chainwatch, direct, no-panel, pandas",
+        default="chainwatch,sql,pandas",
+        help="comma-separated subset of chainwatch, sql, pandas",
     )
     parser.add_argument(
         "--alerts",
@@ -316,7 +335,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--child",
-        choices=("chainwatch", "direct", "no-panel", "pandas", "pandas-alerts"),
+        choices=("chainwatch", "sql", "pandas", "pandas-alerts"),
         help=argparse.SUPPRESS,
     )
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
@@ -349,9 +368,8 @@ def main() -> None:
             continue
         results[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
     labels = {
-        "chainwatch": "chainwatch (all scopes, batch merge)",
-        "direct": "chainwatch (all scopes, Parquet direct)",
-        "no-panel": "chainwatch (regions only, Parquet direct)",
+        "chainwatch": "chainwatch (dense engine, all scopes)",
+        "sql": "chainwatch (SQL engine, all scopes)",
         "pandas": "baseline pandas (county, months only)",
         "pandas-alerts": "baseline pandas (停产 rule only)",
     }
@@ -382,10 +400,14 @@ def main() -> None:
                 f"{labels['pandas-alerts']:44} {float(base['seconds']):10.1f} {'':>9} {'':>9} "  # type: ignore[arg-type]
                 f"{base['red_stop_firms']:>15}"
             )
-            ours = folder / "red_stops_chainwatch.txt"
-            if ours.exists():
-                same = ours.read_text() == (folder / "red_stops_pandas.txt").read_text()
-                print(f"red 停产 firms identical in chainwatch and pandas: {same}")
+            for mode in ("chainwatch", "sql"):
+                ours = folder / f"red_stops_{mode}.txt"
+                if ours.exists():
+                    same = ours.read_text() == (folder / "red_stops_pandas.txt").read_text()
+                    print(f"red 停产 firms identical in {labels[mode]} and pandas: {same}")
+    if "chainwatch" in results and "sql" in results:
+        diff = compare_engines(str(results["chainwatch"]["result"]), str(results["sql"]["result"]))
+        print(f"largest |index, dense engine − SQL engine| over every scope: {diff:.2e}")
     if "chainwatch" in results and "pandas" in results:
         diff = compare(str(results["chainwatch"]["result"]), str(results["pandas"]["result"]))
         print(f"largest |county sales index, chainwatch − pandas|: {diff:.2e}")

@@ -130,7 +130,7 @@ def index(
 
 @app.command("compute")
 def compute(json_: bool = typer.Option(False, "--json", help="Print the summary as JSON.")) -> None:
-    """Compute indices for every scope and month and store them (results indices, indices_firm)."""
+    """Compute indices for every scope and month and store them (results indices, index_cube)."""
     with progress_bar("indices", total=1) as advance:
         summary = compute_indices()
         advance(1)

@@ -4,8 +4,11 @@ Modules:
   periods    months 'YYYY-MM', the combined January–February 'YYYY-01+02', days per period
   settings   composite weights and the fixed-base year (settings.yaml, CHAINWATCH_HOME/monitor.yaml)
   scopes     firm, county, city, province, and Grouping — the hook for chain segments and chains
-  index_sql  the DuckDB queries: the firm panel, and indices summed from it
-  indices    compute_indices (pipeline step; lake results ``index_panel`` and ``indices``) and
+  cube       the indicator cube: every firm's monthly sales and electricity as dense arrays
+  dense      the default index engine: every scope summed from the cube in one compiled pass;
+             firm panel rows built from the cube on demand
+  index_sql  the SQL reference engine: the firm panel, and indices summed from it
+  indices    compute_indices (pipeline step; lake results ``index_cube`` and ``indices``) and
              index_series (one scope over a range of months)
   rules      alert rules (rules.yaml, or CHAINWATCH_HOME/alert_rules.yaml), validated
   alerts     rule evaluation over the panel, indices and customs; changepoints (binary
@@ -15,6 +18,6 @@ Modules:
              report_deadline (the 8th of the next month, working days) and report_files
 
 Later parts build on these results: alerts read the ``indices`` series of chains and regions
-and the firm-level ``index_panel``; rankings compare regions on the same rows.
+and the firms' months from the cube; rankings compare regions on the same figures.
 See docs/monitoring.md for the formulas, a worked example and the settings.
 """

@@ -93,14 +93,14 @@ def compute_indices(
     indicators: str | None = None,
     enterprises: str | None = None,
     periods_from: str | None = None,
-    engine: Engine = "sql",
+    engine: Engine = "dense",
 ) -> dict[str, Any]:
     """Compute every scope and period and store results ``indices`` and ``index_cube`` (SQL
     engine: ``index_panel`` instead of the cube).
 
-    ``engine`` "dense" builds the indicator cube, stores it for the alert rules
+    ``engine`` "dense" (the default) builds the indicator cube, stores it for the alert rules
     and sums every scope from it (:mod:`chainwatch.monitor.dense`); "sql" is the DuckDB
-    reference of :mod:`chainwatch.monitor.index_sql` (the default for now; same results; kept for checking and for
+    reference of :mod:`chainwatch.monitor.index_sql` (same results; kept for checking and for
     comparison in benchmarks/monitor.py).
 
     SQL engine only: with ``firm_panel`` the panel (one row per firm and period) is stored first

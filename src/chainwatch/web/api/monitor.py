@@ -1,9 +1,10 @@
 """/monitor/index, /monitor/map, /monitor/firms (JSON and .xlsx): what the monitoring pages show.
 
 The readers below answer from the stored results of the monitor stage (``indices`` for
-regions, ``index_panel`` for firms), one DuckDB query each, so a page costs a few small scans
-however large the province. ``/monitor/index`` is :func:`chainwatch.monitor.indices.index_series`
-(computed on the fly when the stored result is out of date), like ``chainwatch monitor index``.
+regions; for firms, the panel rows of one county and month built from the indicator cube), so a
+page costs a few small scans however large the province. ``/monitor/index`` is
+:func:`chainwatch.monitor.indices.index_series` (computed on the fly when the stored result is
+out of date), like ``chainwatch monitor index``.
 """
 
 from __future__ import annotations
@@ -50,10 +51,6 @@ FIRM_SORTS = {
     "name": "name",
 }
 FIRM_LIMIT = 200
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _stored() -> str:
@@ -255,7 +252,7 @@ def county_firms(
         raise ValidationError(f"sort {sort!r} is not known; expected {', '.join(FIRM_SORTS)}.")
     if order not in ("asc", "desc"):
         raise ValidationError(f"order {order!r} is not known; expected asc or desc.")
-    if not lake.has_result(indices.PANEL):
+    if not indices.has_firm_panel():
         raise DataMissingError(MISSING)
     enterprises = scopes.require_enterprises("county")
     with lake.connection() as con:
@@ -269,10 +266,13 @@ def county_firms(
         settings = IndexSettings(*weights) if weights else load_index_settings()
         scopes.register_region_map(con, enterprises)
         members = scopes.firm_filter_sql("county", county.code, enterprises)
-        panel = (
-            f"(SELECT * FROM (SELECT *, code AS uscc FROM {lake.result_sql(indices.PANEL)} "
-            f"WHERE period = {_quote(period)}) WHERE {members})"
-        )
+        codes = [
+            row[0]
+            for row in con.execute(
+                f"SELECT DISTINCT uscc FROM {enterprises} WHERE {members}"
+            ).fetchall()
+        ]
+        panel = indices.stored_panel(con, settings.base_year, codes, period)
         query = firm_indices_sql(panel, settings, enterprises)
         ranked = (
             f"SELECT code AS uscc, name, sales_index, electricity_index, composite_index, "
