@@ -172,7 +172,7 @@ def test_stored_result_equals_on_the_fly(sample_home: Path) -> None:
     assert [r["code"] for r in every_county] == ["330106", "330108", "330205"]
 
 
-def test_sql_engine_without_the_firm_panel_computes_firms_on_demand(tmp_path: Path, home: Path) -> None:
+def test_sql_engine_without_the_panel_computes_firms_on_demand(tmp_path: Path, home: Path) -> None:
     load_sample(tmp_path)
     summary = compute_indices(firm_panel=False, engine="sql")
     assert summary["firm_rows"] == 0 and summary["province_rows"] == 8
