@@ -133,8 +133,11 @@ def compute_indices(
         if engine == "dense":
             # Unmerged rows when there are any (the batches): the cube merges them itself.
             staged = staging_folder()
-            cube = build_cube(con, periods_from or indicators, staged)
-            save_cube(cube, staged)
+            try:
+                cube = build_cube(con, periods_from or indicators, staged)
+                save_cube(cube, staged)
+            finally:
+                lake.remove(staged)  # left over only when the cube was not published
             sums, panel_rows = dense.sums_table(con, cube, settings.base_year, groupings)
             del cube
             con.register("cw_index_sums", sums)

@@ -179,3 +179,14 @@ def test_an_unknown_engine_is_refused(tmp_path: Path, home: Path) -> None:
     enterprises, rows, _ = write_data(tmp_path, firms=10)
     with pytest.raises(ValidationError, match="dense or sql"):
         compute_indices(indicators=rows, enterprises=enterprises, engine="pandas")  # type: ignore[arg-type]
+
+
+def test_a_failed_build_leaves_neither_a_cube_nor_its_files(tmp_path: Path, home: Path) -> None:
+    enterprises, rows, _ = write_data(tmp_path, firms=10)
+    compute_indices(indicators=rows, periods_from=rows, enterprises=enterprises)
+    assert has_cube()
+    broken = f"(SELECT uscc, period, sales, no_such_column AS electricity_kwh FROM {rows})"
+    with pytest.raises(Exception, match="no_such_column"):
+        compute_indices(indicators=broken, periods_from=broken, enterprises=enterprises)
+    assert not has_cube()  # the old cube is stale once a new computation starts
+    assert not list((lake.lake_path() / "_staging").glob("index_cube-*"))
