@@ -243,12 +243,17 @@ def _sales_flags(
     return flagged
 
 
+ELECTRICITY, SALES = 0, 1  # the rule a call of _rule_runs evaluates
+
+
 @njit(cache=True, parallel=True)
-def _electricity_runs(
-    electricity: FloatArray,
+def _rule_runs(
+    rule: int,
+    values: FloatArray,
     has_row: BoolArray,
     data_months: BoolArray,
     days: FloatArray,
+    days_before: FloatArray,
     window: int,
     least: int,
     below: FloatArray,
@@ -259,8 +264,10 @@ def _electricity_runs(
     ints: IntArray,
     floats: FloatArray,
 ) -> None:
-    """counts[j] = runs of firm firms[j]; with rows in ints/floats, written at offsets[j]."""
-    columns = electricity.shape[1]
+    """counts[j] = runs of firm firms[j] under ``rule`` (ELECTRICITY: values are electricity,
+    ``window``/``least`` its baseline; SALES: values are sales, ``days_before`` the days a year
+    earlier); with rows in ints/floats, the runs are written at offsets[j]."""
+    columns = values.shape[1]
     count = below.shape[0]
     tasks = (firms.shape[0] + CHUNK - 1) // CHUNK
     for task in prange(tasks):
@@ -274,57 +281,27 @@ def _electricity_runs(
         for j in range(task * CHUNK, min(firms.shape[0], (task + 1) * CHUNK)):
             firm = firms[j]
             counts[j] = 0
-            if _electricity_flags(
-                electricity,
-                has_row,
-                data_months,
-                days,
-                firm,
-                window,
-                least,
-                below,
-                recent,
-                frame,
-                hit,
-                levels,
-                figures,
-            ):
-                at = offsets[j] if offsets.shape[0] else 0
-                counts[j] = _runs(
-                    firm, hit, levels, figures, months, first, streak, ints, floats, at
+            if rule == ELECTRICITY:
+                flagged = _electricity_flags(
+                    values,
+                    has_row,
+                    data_months,
+                    days,
+                    firm,
+                    window,
+                    least,
+                    below,
+                    recent,
+                    frame,
+                    hit,
+                    levels,
+                    figures,
                 )
-
-
-@njit(cache=True, parallel=True)
-def _sales_runs(
-    sales: FloatArray,
-    data_months: BoolArray,
-    days: FloatArray,
-    days_before: FloatArray,
-    below: FloatArray,
-    months: int,
-    firms: IntArray,
-    offsets: IntArray,
-    counts: IntArray,
-    ints: IntArray,
-    floats: FloatArray,
-) -> None:
-    """As :func:`_electricity_runs`, for the sales rule."""
-    columns = sales.shape[1]
-    count = below.shape[0]
-    tasks = (firms.shape[0] + CHUNK - 1) // CHUNK
-    for task in prange(tasks):
-        hit = np.zeros(columns, dtype=np.bool_)
-        levels = np.zeros((columns, count), dtype=np.bool_)
-        figures = np.zeros((columns, FLOATS))
-        first = np.empty(count, dtype=np.int64)
-        streak = np.empty(count, dtype=np.int64)
-        for j in range(task * CHUNK, min(firms.shape[0], (task + 1) * CHUNK)):
-            firm = firms[j]
-            counts[j] = 0
-            if _sales_flags(
-                sales, data_months, days, days_before, firm, below, hit, levels, figures
-            ):
+            else:
+                flagged = _sales_flags(
+                    values, data_months, days, days_before, firm, below, hit, levels, figures
+                )
+            if flagged:
                 at = offsets[j] if offsets.shape[0] else 0
                 counts[j] = _runs(
                     firm, hit, levels, figures, months, first, streak, ints, floats, at
@@ -347,11 +324,15 @@ def _below(rule: ElectricityDropRule | SalesDropRule) -> FloatArray:
     return np.array([float(level.below) for level in rule.levels], dtype=np.float64)
 
 
-Run = Callable[[IntArray, IntArray, IntArray, IntArray, FloatArray], None]
+def _collect(what: tuple[Any, ...], firms: int) -> tuple[IntArray, FloatArray]:
+    """Count every firm's runs, then write those of the firms that have any; ``what`` are the
+    leading arguments of :func:`_rule_runs` (the rule and its data)."""
 
+    def run(
+        chosen: IntArray, offsets: IntArray, counts: IntArray, ints: IntArray, floats: FloatArray
+    ) -> None:
+        _rule_runs(*what, chosen, offsets, counts, ints, floats)  # type: ignore[call-arg]
 
-def _collect(run: Run, firms: int) -> tuple[IntArray, FloatArray]:
-    """Count every firm's runs, then write those of the firms that have any."""
     every = np.arange(firms, dtype=np.int64)
     counts = np.zeros(firms, dtype=np.int64)
     no_ints = np.zeros((0, INTS), dtype=np.int64)
@@ -428,24 +409,18 @@ def electricity_drop(
     below = _below(rule)
     days = _days(cube)
 
-    def run(
-        firms: IntArray, offsets: IntArray, counts: IntArray, ints: IntArray, floats: FloatArray
-    ) -> None:
-        _electricity_runs(
-            cube.electricity,
-            cube.has_row,
-            cube.data_months,
-            days,
-            rule.baseline_months,
-            rule.baseline_min_months,
-            below,
-            rule.months,
-            firms,
-            offsets,
-            counts,
-            ints,
-            floats,
-        )
+    what = (
+        ELECTRICITY,
+        cube.electricity,
+        cube.has_row,
+        cube.data_months,
+        days,
+        days,  # unused by this rule
+        rule.baseline_months,
+        rule.baseline_min_months,
+        below,
+        rule.months,
+    )
 
     def values(level: Any, figures: FloatArray) -> dict[str, Any]:
         daily, baseline, count, ratio = (float(x) for x in figures)
@@ -458,7 +433,7 @@ def electricity_drop(
             "baseline_months": int(count),
         }
 
-    ints, floats = _collect(run, cube.firms)
+    ints, floats = _collect(what, cube.firms)
     return _findings(cube, rule, ints, floats, names, values, last_month)
 
 
@@ -472,22 +447,8 @@ def sales_drop(
     below = _below(rule)
     days, days_before = _days(cube), _days(cube, 1)
 
-    def run(
-        firms: IntArray, offsets: IntArray, counts: IntArray, ints: IntArray, floats: FloatArray
-    ) -> None:
-        _sales_runs(
-            cube.sales,
-            cube.data_months,
-            days,
-            days_before,
-            below,
-            rule.months,
-            firms,
-            offsets,
-            counts,
-            ints,
-            floats,
-        )
+    what = (SALES, cube.sales, cube.has_row, cube.data_months, days, days_before, 0, 0, below,
+            rule.months)  # fmt: skip
 
     def values(level: Any, figures: FloatArray) -> dict[str, Any]:
         sales, year_ago, change = (float(x) for x in figures[:3])
@@ -502,7 +463,7 @@ def sales_drop(
             "sales_year_ago": alerts._round(year_ago, 2),
         }
 
-    ints, floats = _collect(run, cube.firms)
+    ints, floats = _collect(what, cube.firms)
     return _findings(cube, rule, ints, floats, names, values, last_month)
 
 
