@@ -32,6 +32,7 @@ import pyarrow as pa
 from numba import njit
 from pyarrow import feather
 
+from chainwatch.monitor import periods as pd_
 from chainwatch.monitor.scopes import FIRM_IDS
 from chainwatch.store import lake
 
@@ -61,17 +62,13 @@ class Cube:
     def months(self) -> int:
         return int(self.sales.shape[1])
 
-    def month_label(self, column: int) -> str:
-        ordinal = self.first_month + column
-        return f"{ordinal // 12:04d}-{ordinal % 12 + 1:02d}"
-
-    def panel_rows(self, column: int) -> BoolArray:
-        """Firms with a panel row in calendar month ``column``: a figure then or a year
-        earlier (the rows of :func:`chainwatch.monitor.index_sql.panel_sql`)."""
-        rows = self.has_row[:, column]
-        if column >= 12:
-            rows = rows | self.has_row[:, column - 12]
-        return rows
+    def month_days(self, years_back: int = 0) -> FloatArray:
+        """Days of each column's month (of the same month ``years_back`` years earlier)."""
+        ordinals = self.first_month + np.arange(self.months)
+        return np.array(
+            [pd_.days_in_period(int(o) // 12 - years_back, int(o) % 12 + 1) for o in ordinals],
+            dtype=np.float64,
+        )
 
 
 def _scan_sql(rows: str, first: int) -> str:

@@ -30,11 +30,10 @@ import pyarrow.compute as pc
 from numba import njit, prange
 
 from chainwatch.monitor import periods as pd_
-from chainwatch.monitor.cube import Cube, FloatArray
+from chainwatch.monitor.cube import Cube, FloatArray, IntArray
 from chainwatch.monitor.index_sql import COUNT_COLUMNS, NAMES, PART_NAMES, YOY_COLUMNS
 from chainwatch.monitor.scopes import FIRM_IDS, REGION_MAP, REGION_SCOPES, Grouping
 
-IntArray = npt.NDArray[np.int64]
 # Parts per metric in the order of index_sql._parts: matched, now, before, entries,
 # entry_amount, exits, exit_amount, fixed_firms, fixed_now, fixed_base.
 PARTS_PER_METRIC = 10
@@ -51,8 +50,6 @@ class Periods:
     """
 
     labels: list[str]
-    years: IntArray
-    slots: IntArray
     now_a: IntArray
     now_b: IntArray
     ago_a: IntArray
@@ -79,8 +76,6 @@ def cube_periods(cube: Cube) -> Periods:
     ago = [columns(y - 1, s) for y, s in ordered]
     return Periods(
         labels=[pd_.period_label(y, s) for y, s in ordered],
-        years=np.array([y for y, _ in ordered], dtype=np.int64),
-        slots=np.array([s for _, s in ordered], dtype=np.int64),
         now_a=np.array([a for a, _ in now], dtype=np.int64),
         now_b=np.array([b for _, b in now], dtype=np.int64),
         ago_a=np.array([a for a, _ in ago], dtype=np.int64),
@@ -111,14 +106,14 @@ def base_daily(
 
 
 @njit(cache=True, inline="always")
-def _value(values: FloatArray, firm: int, a: int, b: int) -> tuple[bool, float]:
-    """(row present, raw value or NaN) of a period made of columns a and b (−1 = none)."""
+def _value(values: FloatArray, firm: int, a: int, b: int) -> float:
+    """Raw value (NaN: none) of a period made of columns a and b (−1 = none)."""
     value = np.nan
     if a >= 0 and not np.isnan(values[firm, a]):
         value = values[firm, a]
     if b >= 0 and not np.isnan(values[firm, b]):
         value = values[firm, b] if np.isnan(value) else value + values[firm, b]
-    return not np.isnan(value), value
+    return value
 
 
 @njit(cache=True, inline="always")
@@ -163,8 +158,8 @@ def _sum_parts(
                     continue
                 for k in range(2):
                     values = sales if k == 0 else electricity
-                    _, now = _value(values, i, now_a[p], now_b[p])
-                    _, ago = _value(values, i, ago_a[p], ago_b[p])
+                    now = _value(values, i, now_a[p], now_b[p])
+                    ago = _value(values, i, ago_a[p], ago_b[p])
                     has_now = now > 0  # False for NaN
                     has_ago = ago > 0
                     o = k * PARTS_PER_METRIC
@@ -232,7 +227,7 @@ def _groups(con: duckdb.DuckDBPyConnection, cube: Cube, groupings: Sequence[Grou
     labels = con.sql(
         "SELECT scope, code, name, CAST(row_number() OVER (ORDER BY scope, code) - 1 AS BIGINT)"
         " AS gid FROM (SELECT scope, code, any_value(name) AS name FROM cw_group_pairs "
-        "GROUP BY scope, code)"
+        "GROUP BY scope, code) ORDER BY gid"
     ).to_arrow_table()
     con.register("cw_group_labels", labels)
     gid = con.sql(
@@ -244,14 +239,12 @@ def _groups(con: duckdb.DuckDBPyConnection, cube: Cube, groupings: Sequence[Grou
     firm = np.asarray(gid.column("firm").to_numpy(), dtype=np.int64)
     ptr = np.zeros(cube.firms + 1, dtype=np.int64)
     np.cumsum(np.bincount(firm, minlength=cube.firms), out=ptr[1:])
-    order = labels.column("gid").to_numpy()
-    reorder = np.argsort(order)
     return Groups(
         ptr=ptr,
         ids=np.asarray(gid.column("gid").to_numpy(), dtype=np.int64),
-        scopes=[labels.column("scope").to_pylist()[i] for i in reorder],
-        codes=[labels.column("code").to_pylist()[i] for i in reorder],
-        names=[labels.column("name").to_pylist()[i] for i in reorder],
+        scopes=labels.column("scope").to_pylist(),  # rows in gid order
+        codes=labels.column("code").to_pylist(),
+        names=labels.column("name").to_pylist(),
     )
 
 

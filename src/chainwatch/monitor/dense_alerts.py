@@ -16,7 +16,7 @@ those firms again to write them out, so nothing firm-sized is allocated besides 
 Equivalences with the SQL (the panel of :func:`chainwatch.monitor.index_sql.panel_sql`):
 
 * a firm has a panel row in calendar month t when t has data at all and the firm has an
-  indicator row in t or t − 12 (:meth:`~chainwatch.monitor.cube.Cube.panel_rows`); the
+  indicator row in t or t − 12 (as in :func:`chainwatch.monitor.dense.panel_table`); the
   baseline frame is the firm's previous ``baseline_months`` panel rows, so a month with a
   reading only a year earlier takes a place in it without a value;
 * a reading is the raw value when above zero, 0.0 when zero or less (what the panel's value
@@ -34,16 +34,13 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 from numba import njit, prange
 
 from chainwatch.monitor import alerts
-from chainwatch.monitor import periods as pd_
-from chainwatch.monitor.cube import BoolArray, Cube, FloatArray
+from chainwatch.monitor.cube import BoolArray, Cube, FloatArray, IntArray
 from chainwatch.monitor.rules import ElectricityDropRule, SalesDropRule
 
-IntArray = npt.NDArray[np.int64]
 # code → (name, region_code) of the firms asked about; codes missing from the registry are left
 # out of the answer.
 NameLookup = Callable[[Sequence[str]], Mapping[str, tuple[str | None, str | None]]]
@@ -311,15 +308,6 @@ def _rule_runs(
 # --- Python side ------------------------------------------------------------------------------
 
 
-def _days(cube: Cube, years_back: int = 0) -> FloatArray:
-    """Days of each column's month (``years_back`` years earlier)."""
-    ordinals = cube.first_month + np.arange(cube.months)
-    return np.array(
-        [pd_.days_in_period(int(o) // 12 - years_back, int(o) % 12 + 1) for o in ordinals],
-        dtype=np.float64,
-    )
-
-
 def _below(rule: ElectricityDropRule | SalesDropRule) -> FloatArray:
     return np.array([float(level.below) for level in rule.levels], dtype=np.float64)
 
@@ -407,7 +395,7 @@ def electricity_drop(
     ``last_month`` (an ordinal) is the latest month of data, by default the cube's.
     """
     below = _below(rule)
-    days = _days(cube)
+    days = cube.month_days()
 
     what = (
         ELECTRICITY,
@@ -445,7 +433,7 @@ def sales_drop(
 ) -> list[alerts.Finding]:
     """The findings of :func:`chainwatch.monitor.alerts.sales_drop` on this cube's data."""
     below = _below(rule)
-    days, days_before = _days(cube), _days(cube, 1)
+    days, days_before = cube.month_days(), cube.month_days(1)
 
     what = (SALES, cube.sales, cube.has_row, cube.data_months, days, days_before, 0, 0, below,
             rule.months)  # fmt: skip

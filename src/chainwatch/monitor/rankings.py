@@ -35,7 +35,6 @@ the threshold product is formed in the SQL's order, so the same firm-months coun
 
 from __future__ import annotations
 
-import calendar
 import json
 import math
 import re
@@ -392,13 +391,6 @@ def _region_sums(
                 )
 
 
-def _month_days(cube: Cube) -> FloatArray:
-    ordinals = cube.first_month + np.arange(cube.months)
-    return np.array(
-        [calendar.monthrange(int(o) // 12, int(o) % 12 + 1)[1] for o in ordinals], dtype=np.float64
-    )
-
-
 def _firm_groups(
     con: duckdb.DuckDBPyConnection, cube: Cube, enterprises: str
 ) -> tuple[IntArray, IntArray, list[tuple[str, list[str]]]]:
@@ -464,7 +456,7 @@ def cube_sums(
     if cube.months and regions:
         _region_sums(
             cube.electricity,
-            _month_days(cube),
+            cube.month_days(),
             start,
             groups,
             settings.baseline_months,
