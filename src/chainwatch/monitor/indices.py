@@ -221,7 +221,7 @@ def _where(
 def _stored_scopes() -> list[str]:
     meta = _read_meta()
     stored = list(meta.get("scopes", [])) if meta else []
-    return [s for s in stored if s != FIRM or lake.has_result(PANEL) or has_cube()]
+    return [s for s in stored if s != FIRM or has_firm_panel()]
 
 
 def index_series(
@@ -291,10 +291,7 @@ def _stored(
     try:
         if scope == FIRM and code is not None:
             settings = _settings_of_stored()
-            if has_cube():
-                panel = stored_panel(con, settings.base_year, [code])
-            else:
-                panel = f"(SELECT * FROM {lake.result_sql(PANEL)} WHERE code = {_quote(code)})"
+            panel = stored_panel(con, settings.base_year, [code])
             query = firm_indices_sql(panel, settings, scopes.enterprises_or_none(), start, end)
         else:
             query = f"SELECT * FROM {lake.result_sql(RESULT)} {_where(scope, code, start, end)}"
